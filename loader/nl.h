@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nl.h — one rtnetlink socket through libmnl, opened in a chosen namespace, with extack. */
+#ifndef FO_NL_H
+#define FO_NL_H
+
+#include <stddef.h>
+#include <libmnl/libmnl.h>
+
+/* Room for one request this project builds: a header and a handful of attributes. */
+#define NL_REQ_SIZE 4096
+
+struct nl_sock {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+	char extack[256]; /* the kernel's message for the last failed request, "" if none */
+};
+
+/* Open a NETLINK_ROUTE socket in /run/netns/NETNS (NULL or "": the caller's namespace).
+ * Only the socket creation happens inside the namespace; the calling thread returns to
+ * its own namespace before this returns, so pins and files stay where they are. */
+int nl_open(struct nl_sock *nl, const char *netns);
+void nl_close(struct nl_sock *nl);
+
+/* Send NLH (NLM_F_ACK is added) and run every reply through CB (may be NULL) until the
+ * ACK or NLMSG_DONE. Returns 0 or -errno; on error nl->extack holds the kernel's text.
+ * A dump the kernel flags NLM_F_DUMP_INTR (changed while dumped) is -EINTR: retry it.
+ * CB returning MNL_CB_ERROR fails the call with its errno; the rest is still read. */
+int nl_talk(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/* Resolve a device name in the socket's namespace. Returns ifindex > 0 or -ENODEV. */
+int nl_link_index(struct nl_sock *nl, const char *dev);
+
+/* Parse the extack message (NLMSGERR_ATTR_MSG) out of an NLMSG_ERROR message into buf.
+ * Returns the errno carried by the message (0 for an ACK). Pure: unit-tested.
+ * The errno is negative, as the kernel sends it; a dump's NLMSG_DONE is read the same
+ * way; a message too short to hold its header is -EBADMSG. */
+int nl_parse_error(const struct nlmsghdr *nlh, char *buf, size_t len);
+
+/* Walk the attributes in LEN bytes at START through CB, strictly: an attribute that runs
+ * past the end, or bytes left over, is -EBADMSG (mnl_attr_parse would stop silently);
+ * CB returning MNL_CB_ERROR is -EBADMSG too. For reply parsers fed untrusted bytes. */
+int nl_attr_parse(const void *start, size_t len, mnl_attr_cb_t cb, void *data);
+
+#endif
