@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/* classifier.bpf.c — the tc (cls_bpf, direct-action) programs: attribute, count and mark. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "flow.bpf.h"
+#include "policy.bpf.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+/* Egress owner: the packet's own socket. Kernel replies and forwarded packets have none. */
+static __always_inline void owner_egress(struct __sk_buff *skb, const struct flow_key *k,
+					 struct resolved *r)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct bpf_sock *full;
+
+	r->source = FO_SRC_NONE;
+	if (!sk) {
+		r->reason = skb->ingress_ifindex ? FO_WHY_FORWARDED : FO_WHY_KERNEL;
+		return;
+	}
+	full = bpf_sk_fullsock(sk);
+	if (full) {
+		owner_from_sock(full, FO_SRC_SOCKET, r);
+		return;
+	}
+	if (sk->state == TCP_NEW_SYN_RECV_FO) {
+		/* A SYN-ACK leaves on the request socket: the listener's owner answers. */
+		owner_lookup(skb, k, r);
+		return;
+	}
+	r->reason = FO_WHY_KERNEL; /* TIME_WAIT ACKs */
+}
+
+static __always_inline int classify(struct __sk_buff *skb, int egress)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct fo_counters *c = counters_get();
+	struct fo_config *cfg = config_get();
+	struct pkt_info p = {};
+	struct flow_key k = {};
+	struct resolved r = {};
+	struct flow_value *fv;
+	__u64 now, ttl;
+	int why;
+
+	if (c)
+		c->v[FO_STAT_PACKETS]++;
+	why = parse_frame(data, data_end, &p);
+	if (why != FO_WHY_NONE) {
+		/* Fail open: whatever it is, it passes, and is counted once with a reason. */
+		if (c) {
+			c->v[FO_STAT_UNATTRIBUTED]++;
+			c->v[FO_STAT_WHY_BASE + (why & 7)]++;
+			if (why == FO_WHY_NON_IP)
+				c->v[FO_STAT_NON_IP]++;
+		}
+		return TC_ACT_OK;
+	}
+
+	flow_key_fill(&k, &p, egress);
+	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
+	k.ifindex = skb->ifindex;
+	now = bpf_ktime_get_boot_ns();
+	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
+
+	fv = bpf_map_lookup_elem(&fo_flows, &k);
+	if (!fv) {
+		if (p.icmp_echo && !egress)
+			r.reason = FO_WHY_KERNEL; /* an echo we did not send: the kernel answers it */
+		else if (egress)
+			owner_egress(skb, &k, &r);
+		else
+			owner_lookup(skb, &k, &r);
+		if (r.source != FO_SRC_NONE)
+			owner_refresh(&r.owner);
+		fv = flow_create(&k, &r, now, c);
+		if (!fv) {
+			if (c)
+				c->v[r.source ? FO_STAT_ATTRIBUTED : FO_STAT_UNATTRIBUTED]++;
+			return TC_ACT_OK;
+		}
+	} else if (egress) {
+		/* The packet carries its socket: checking it costs one storage read, and catches a
+		 * socket handed to another process (fork, SCM_RIGHTS, accept) from its next packet. */
+		struct bpf_sock *sk = skb->sk;
+
+		if (sk) {
+			sk = bpf_sk_fullsock(sk);
+			if (sk) {
+				struct sock_owner *so = bpf_sk_storage_get(&fo_socks, sk, 0, 0);
+
+				if (so && so->owner.pid &&
+				    (so->owner.pid != fv->owner.pid ||
+				     so->owner.start_ns != fv->owner.start_ns ||
+				     (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
+				      !(so->flags & FO_SOCK_SNAPSHOT)))) {
+					owner_from_sock(sk, FO_SRC_SOCKET, &r);
+					owner_refresh(&r.owner);
+					flow_update_owner(&k, fv, &r, now, c);
+				}
+			}
+		}
+	} else if (!p.icmp_echo && now - fv->owner_ns > ttl &&
+		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
+		/* Ingress has no socket on the packet: look again now and then, so a socket
+		 * that changed hands, or appeared, is seen without a lookup per packet. */
+		owner_lookup(skb, &k, &r);
+		if (r.source != FO_SRC_NONE)
+			owner_refresh(&r.owner);
+		flow_update_owner(&k, fv, &r, now, c);
+	}
+
+	flow_count(&k, fv, egress, l3_bytes(skb->len, &p), p.tcp_flags, now, c);
+	if (c) {
+		c->v[FO_STAT_BYTES] += skb->len;
+		if (fv->source != FO_SRC_NONE) {
+			c->v[FO_STAT_ATTRIBUTED]++;
+		} else {
+			c->v[FO_STAT_UNATTRIBUTED]++;
+			c->v[FO_STAT_WHY_BASE + (fv->reason & 7)]++;
+		}
+	}
+
+	policy_decide(fv, cfg);
+	if (!fv->verdict)
+		return TC_ACT_OK;
+	if (fv->verdict & FO_ACT_DROP) {
+		if (c)
+			c->v[FO_STAT_DROPPED]++;
+		return TC_ACT_SHOT;
+	}
+	if (fv->verdict & FO_ACT_MARK)
+		skb->mark = (skb->mark & ~fv->mark_mask) | (fv->mark & fv->mark_mask);
+	if (fv->verdict & FO_ACT_PRIORITY)
+		skb->priority = fv->priority;
+	if (c)
+		c->v[FO_STAT_MARKED]++;
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int fo_tc_ingress(struct __sk_buff *skb)
+{
+	return classify(skb, 0);
+}
+
+SEC("tc")
+int fo_tc_egress(struct __sk_buff *skb)
+{
+	return classify(skb, 1);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* flow.bpf.h — the flow table: find or create a flow, keep its owner, count its packets. */
+#ifndef FO_FLOW_BPF_H
+#define FO_FLOW_BPF_H
+
+#include "owner.bpf.h"
+
+#define FO_OWNER_TTL_NS_DEFAULT (1000ULL * 1000 * 1000)
+
+static __always_inline void event_emit(__u32 type, const struct flow_key *k,
+				       const struct flow_value *fv, struct fo_counters *c)
+{
+	struct fo_event *ev = bpf_ringbuf_reserve(&fo_events, sizeof(*ev), 0);
+
+	if (!ev) {
+		/* Lost events are counted, never silent: watch reports them. */
+		if (c)
+			c->v[FO_STAT_EVENTS_LOST]++;
+		return;
+	}
+	ev->type = type;
+	ev->source = fv->source;
+	ev->reason = fv->reason;
+	ev->pad = 0;
+	ev->ts_ns = bpf_ktime_get_boot_ns();
+	ev->key = *k;
+	ev->owner = fv->owner;
+	ev->tx_packets = fv->tx_packets;
+	ev->tx_bytes = fv->tx_bytes;
+	ev->rx_packets = fv->rx_packets;
+	ev->rx_bytes = fv->rx_bytes;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Insert a new flow owned per R. Returns the entry in the map, or NULL if it could not be made. */
+static __always_inline struct flow_value *flow_create(const struct flow_key *k,
+						      const struct resolved *r, __u64 now,
+						      struct fo_counters *c)
+{
+	struct flow_value nv = {};
+	struct flow_value *fv;
+	long err;
+
+	nv.owner = r->owner;
+	nv.source = r->source;
+	nv.reason = r->reason;
+	nv.first_ns = now;
+	nv.last_ns = now;
+	nv.owner_ns = now;
+	/* Counters start at zero and are added after insertion, so two CPUs racing to create
+	 * the same flow both count. */
+	err = bpf_map_update_elem(&fo_flows, k, &nv, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */) {
+		if (c)
+			c->v[FO_STAT_MAP_FULL]++;
+		return NULL;
+	}
+	fv = bpf_map_lookup_elem(&fo_flows, k);
+	if (fv && !err) {
+		if (c)
+			c->v[FO_STAT_FLOWS_NEW]++;
+		event_emit(FO_EV_FLOW_START, k, fv, c);
+	}
+	return fv;
+}
+
+/* Record a newly resolved owner on a known flow, if it differs from the one it had. */
+static __always_inline void flow_update_owner(const struct flow_key *k, struct flow_value *fv,
+					      const struct resolved *r, __u64 now,
+					      struct fo_counters *c)
+{
+	fv->owner_ns = now;
+	if (r->source == FO_SRC_NONE) {
+		/* A socket that went away keeps the owner the flow had: it is not evidence of
+		 * another owner. */
+		if (fv->source == FO_SRC_NONE)
+			fv->reason = r->reason;
+		return;
+	}
+	if (fv->owner.pid == r->owner.pid && fv->owner.start_ns == r->owner.start_ns &&
+	    fv->source == r->source)
+		return;
+	fv->owner = r->owner;
+	fv->source = r->source;
+	fv->reason = FO_WHY_NONE;
+	fv->policy_gen = 0; /* the cached policy decision was for the old owner */
+	if (c)
+		c->v[FO_STAT_OWNER_CHANGES]++;
+	event_emit(FO_EV_OWNER_CHANGE, k, fv, c);
+}
+
+/* Count one packet of LEN layer-3 bytes in direction EGRESS, and note a TCP close. */
+static __always_inline void flow_count(const struct flow_key *k, struct flow_value *fv,
+				       int egress, __u32 len, __u8 tcp_flags, __u64 now,
+				       struct fo_counters *c)
+{
+	if (egress) {
+		__sync_fetch_and_add(&fv->tx_packets, 1);
+		__sync_fetch_and_add(&fv->tx_bytes, len);
+	} else {
+		__sync_fetch_and_add(&fv->rx_packets, 1);
+		__sync_fetch_and_add(&fv->rx_bytes, len);
+	}
+	fv->last_ns = now;
+	if (tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) {
+		/* The end is a RST, or a FIN from each side (bit 0 ours, bit 1 theirs). */
+		__u8 was = fv->closed;
+		__u8 now_closed = was | (tcp_flags & TCP_FLAG_RST ? 3 : (egress ? 1 : 2));
+
+		if (now_closed != was) {
+			fv->closed = now_closed;
+			if (now_closed == 3)
+				event_emit(FO_EV_FLOW_END, k, fv, c);
+		}
+	}
+}
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* flowowner.h — the structs and constants both the BPF programs and user space use. */
+#ifndef FLOWOWNER_H
+#define FLOWOWNER_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * BPF objects include this after vmlinux.h; user space after <linux/types.h>.
+ * Every layout here is a map key or value, so fields are ordered for natural
+ * alignment with explicit padding: the two halves must agree byte for byte.
+ */
+
+#define FO_COMM_LEN 16
+#define FO_VERSION_STAMP 3 /* bump when any map layout below changes */
+
+/* Default map capacities; attach may override them before load. */
+#define FO_DEFAULT_MAX_FLOWS 65536
+#define FO_DEFAULT_MAX_PROCS 32768
+#define FO_MAX_RULES 256
+#define FO_MAX_ATTACH 256
+
+enum fo_dir {
+	FO_DIR_INGRESS = 0,
+	FO_DIR_EGRESS = 1,
+	FO_DIR_XDP = 2,
+};
+
+/* How a flow's owner was found (flows -j "owner_source"). */
+enum fo_source {
+	FO_SRC_NONE = 0,
+	FO_SRC_SOCKET = 1,   /* the packet's own socket (egress skb->sk) */
+	FO_SRC_LOOKUP = 2,   /* local socket found by lookup (ingress, XDP) */
+	FO_SRC_LISTENER = 3, /* inherited from the listening socket */
+	FO_SRC_SNAPSHOT = 4, /* recorded by the task-file walk at attach */
+	FO_SRC_FLOW = 5,     /* matched to the flow another packet attributed (ICMP echo) */
+};
+
+/* Why a packet has no owner (flows -j "unattributed_reason"). */
+enum fo_reason {
+	FO_WHY_NONE = 0,
+	FO_WHY_FORWARDED = 1, /* routed through, not local */
+	FO_WHY_KERNEL = 2,    /* the kernel's own socket, or no socket at all at egress */
+	FO_WHY_NO_SOCKET = 3, /* no local socket matches */
+	FO_WHY_NO_OWNER = 4,  /* a socket no process has been seen using */
+	FO_WHY_FRAGMENT = 5,  /* a non-first fragment: no transport header */
+	FO_WHY_UNPARSED = 6,  /* truncated or malformed headers */
+	FO_WHY_NON_IP = 7,    /* ARP and other non-IP frames */
+	FO_WHY_MAX,
+};
+
+/* fo_stats: a one-slot per-CPU array of struct fo_counters, indexed by enum fo_stat. */
+enum fo_stat {
+	FO_STAT_PACKETS = 0,
+	FO_STAT_BYTES,
+	FO_STAT_ATTRIBUTED,
+	FO_STAT_UNATTRIBUTED,
+	FO_STAT_MAP_FULL,
+	FO_STAT_FLOWS_NEW,
+	FO_STAT_OWNER_CHANGES,
+	FO_STAT_DROPPED,
+	FO_STAT_MARKED,
+	FO_STAT_NON_IP,
+	FO_STAT_PROC_EVENTS,
+	FO_STAT_SOCK_OWNED,
+	FO_STAT_EVENTS_LOST,
+	FO_STAT_WHY_BASE, /* FO_STAT_WHY_BASE + enum fo_reason: unattributed by reason */
+	FO_STAT_MAX = FO_STAT_WHY_BASE + FO_WHY_MAX,
+};
+
+/* One lookup per packet reaches every counter. */
+struct fo_counters {
+	__u64 v[FO_STAT_MAX];
+};
+
+/*
+ * A flow, normalised to the host's point of view: "local" is the address on
+ * this side of the interface (source at egress, destination at ingress), so
+ * both directions of one connection share an entry. The namespace cookie and
+ * ifindex are part of the key, so two namespaces never mix.
+ * ICMP echo: local_port carries the echo identifier.
+ */
+struct flow_key {
+	__u64 netns_cookie;
+	__u32 ifindex;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;  /* IPPROTO_* */
+	__u16 local_port;  /* host byte order */
+	__u32 local[4];    /* network byte order; IPv4 uses local[0] */
+	__u32 remote[4];
+	__u16 remote_port; /* host byte order */
+	__u16 pad0;
+	__u32 pad1;
+};
+
+/*
+ * Who owns a socket, or a flow. A process is named by pid *and* start time,
+ * so a recycled pid is never taken for the process that had it before.
+ */
+struct owner {
+	__u32 pid; /* thread-group id, init pid namespace */
+	__u32 uid;
+	__u64 start_ns;  /* group leader's start time, CLOCK_MONOTONIC ns */
+	__u64 cgroup_id; /* cgroup v2 id */
+	char comm[FO_COMM_LEN];
+};
+
+/* Flags on a socket's owner record (fo_socks). */
+#define FO_SOCK_LISTENER 0x1 /* written on a listening socket: clones inherit it */
+#define FO_SOCK_SNAPSHOT 0x2 /* found by the task-file walk at attach */
+
+/* fo_socks: socket-local storage, cloned into accepted sockets. */
+struct sock_owner {
+	struct owner owner;
+	__u32 flags;
+	__u32 pad;
+	__u64 updated_ns; /* CLOCK_BOOTTIME ns */
+};
+
+/* fo_flows value. Counters are updated with atomic adds: a flow can be hit on any CPU. */
+struct flow_value {
+	struct owner owner;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 first_ns; /* CLOCK_BOOTTIME ns */
+	__u64 last_ns;
+	__u64 owner_ns; /* when the owner was last resolved */
+	__u32 mark;     /* skb->mark set by the policy, 0 when none */
+	__u32 priority; /* skb->priority set by the policy, 0 when none */
+	__u32 policy_gen; /* policy generation the cached verdict was made under */
+	__u16 rule_id;    /* matching rule, 0 when none */
+	__u8 verdict;     /* FO_ACT_* bits of the cached decision */
+	__u8 source;      /* enum fo_source */
+	__u8 reason;      /* enum fo_reason, when source is NONE */
+	__u8 closed;      /* FIN or RST seen */
+	__u8 pad[2];
+	__u32 mark_mask;  /* the bits of skb->mark the rule owns */
+};
+
+/* fo_procs: the pid/comm table, keyed by thread-group id. */
+#define FO_PROC_EXITED 0x1
+#define FO_PROC_SNAPSHOT 0x2 /* last written by the task-iterator walk */
+struct proc_entry {
+	__u32 pid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 threads;
+	__u64 start_ns;
+	__u64 cgroup_id;
+	__u64 exit_ns; /* CLOCK_BOOTTIME ns, 0 while alive */
+	__u32 flags;
+	__u32 snap_gen; /* generation of the last task-iterator walk that saw it alive */
+	char comm[FO_COMM_LEN];
+};
+
+/* Marking policy (fo_policy): key is the rule id. */
+enum fo_selector {
+	FO_SEL_PID = 1,
+	FO_SEL_COMM = 2,
+	FO_SEL_CGROUP = 3,
+	FO_SEL_UID = 4,
+};
+
+#define FO_ACT_MARK 0x1
+#define FO_ACT_PRIORITY 0x2
+#define FO_ACT_DROP 0x4
+
+struct policy_rule {
+	__u32 id;
+	__u32 selector; /* enum fo_selector */
+	__u64 value;    /* pid, uid or cgroup id */
+	char comm[FO_COMM_LEN];
+	__u32 actions; /* FO_ACT_* */
+	__u32 mark;
+	__u32 mark_mask;
+	__u32 priority;
+};
+
+/* fo_config: one-element array that user space writes and the classifier reads. */
+struct fo_config {
+	__u32 policy_gen; /* bumped on every policy change */
+	__u32 nr_rules;
+	__u32 owner_ttl_ms; /* ingress re-resolves a known flow's owner after this */
+	__u32 version;      /* FO_VERSION_STAMP of the tool that created the pins */
+};
+
+/* Context of the SEC("syscall") task walk, passed with BPF_PROG_TEST_RUN. */
+struct snapshot_args {
+	__u32 gen;       /* stamped into every live process's snap_gen */
+	__u32 processes; /* out: processes seen */
+	__u32 threads;   /* out: threads seen */
+	__u32 pad;
+};
+
+/* fo_events: ring buffer records for `watch`. */
+enum fo_event_type {
+	FO_EV_FLOW_START = 1,
+	FO_EV_OWNER_CHANGE = 2,
+	FO_EV_FLOW_END = 3,
+	FO_EV_PROC_EXIT = 4,
+};
+
+struct fo_event {
+	__u32 type;
+	__u8 source;
+	__u8 reason;
+	__u16 pad;
+	__u64 ts_ns; /* CLOCK_BOOTTIME ns */
+	struct flow_key key;
+	struct owner owner;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 rx_packets;
+	__u64 rx_bytes;
+};
+
+/* fo_attach: every attachment, so status and unload find them in any namespace. */
+struct attach_key {
+	__u64 netns_ino; /* inode of the namespace, as /proc/PID/ns/net names it */
+	__u32 ifindex;
+	__u32 dir; /* enum fo_dir */
+};
+
+struct attach_value {
+	char dev[16];
+	char netns[64]; /* name under /run/netns, "" for the namespace attach ran in */
+	__u64 netns_cookie;
+	__u32 prio;
+	__u32 handle;
+	__u32 prog_id;
+	__u32 xdp_flags;
+	__u8 created_clsact;
+	__u8 pad[7];
+};
+
+#endif /* FLOWOWNER_H */

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* maps.bpf.h — the maps every flowowner BPF object shares, pinned by name under the pin dir. */
+#ifndef FO_MAPS_BPF_H
+#define FO_MAPS_BPF_H
+
+#include "flowowner.h"
+
+/*
+ * Each object declares all maps; libbpf pins them by name on the first load and
+ * reuses the pins on later loads, so the classifier, the XDP program and the
+ * tracing side all see one set. Capacities are set by the loader before load.
+ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FO_DEFAULT_MAX_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct sock_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FO_DEFAULT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct proc_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fo_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FO_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct policy_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fo_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FO_MAX_ATTACH);
+	__type(key, struct attach_key);
+	__type(value, struct attach_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_attach SEC(".maps");
+
+/* This CPU's counters; NULL only if the map is broken, so callers just skip counting. */
+static __always_inline struct fo_counters *counters_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fo_stats, &zero);
+}
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	struct fo_counters *c = counters_get();
+
+	if (c && idx < FO_STAT_MAX)
+		c->v[idx] += 1; /* per-CPU slot: no atomics needed */
+}
+
+static __always_inline struct fo_config *config_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fo_config, &zero);
+}
+
+#endif

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* parse.bpf.h — Ethernet/VLAN/IPv4/IPv6 header parsing into a flow, shared by tc and XDP. */
+#ifndef FO_PARSE_BPF_H
+#define FO_PARSE_BPF_H
+
+#include <bpf/bpf_endian.h>
+#include "flowowner.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_HLEN 14
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_RST 0x04
+#define ICMP_ECHOREPLY 0
+#define ICMP_ECHO 8
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+#define IPV6_MAX_EXT 6
+#define IPPROTO_ICMPV6 58
+
+struct pkt_info {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u16 sport; /* host order; ICMP echo: the identifier */
+	__u16 dport;
+	__u8 family;
+	__u8 proto;
+	__u8 tcp_flags;
+	__u8 icmp_echo; /* an echo request or reply: ports carry the identifier */
+	__u32 l3_off;
+	__u32 l3_len; /* from the IP header; 0 when it does not say (jumbo, BIG TCP) */
+};
+
+struct vlan_hdr_fo {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* Transport ports, flags and echo ids. Returns FO_WHY_NONE or why the packet cannot be keyed. */
+static __always_inline int parse_l4(void *l4, void *data_end, struct pkt_info *p)
+{
+	__u8 *b = l4;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if ((void *)(b + 14) > data_end)
+			return FO_WHY_UNPARSED;
+		p->sport = ((__u16)b[0] << 8) | b[1];
+		p->dport = ((__u16)b[2] << 8) | b[3];
+		p->tcp_flags = b[13];
+		return FO_WHY_NONE;
+	case IPPROTO_UDP:
+		if ((void *)(b + 4) > data_end)
+			return FO_WHY_UNPARSED;
+		p->sport = ((__u16)b[0] << 8) | b[1];
+		p->dport = ((__u16)b[2] << 8) | b[3];
+		return FO_WHY_NONE;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if ((void *)(b + 8) > data_end)
+			return FO_WHY_UNPARSED;
+		if ((p->proto == IPPROTO_ICMP && (b[0] == ICMP_ECHO || b[0] == ICMP_ECHOREPLY)) ||
+		    (p->proto == IPPROTO_ICMPV6 &&
+		     (b[0] == ICMPV6_ECHO_REQUEST || b[0] == ICMPV6_ECHO_REPLY))) {
+			p->icmp_echo = 1;
+			p->sport = ((__u16)b[4] << 8) | b[5];
+			p->dport = p->sport;
+		}
+		return FO_WHY_NONE;
+	default:
+		/* Other protocols are keyed by addresses alone. */
+		return FO_WHY_NONE;
+	}
+}
+
+static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off, struct pkt_info *p)
+{
+	struct iphdr *iph = data + off;
+	__u32 ihl;
+
+	if ((void *)(iph + 1) > data_end)
+		return FO_WHY_UNPARSED;
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < sizeof(*iph))
+		return FO_WHY_UNPARSED;
+	p->family = 4;
+	p->proto = iph->protocol;
+	p->saddr[0] = iph->saddr;
+	p->daddr[0] = iph->daddr;
+	p->l3_off = off;
+	p->l3_len = bpf_ntohs(iph->tot_len);
+	/* A non-first fragment carries no ports: it cannot be keyed to a flow. */
+	if (iph->frag_off & bpf_htons(IP_OFFSET))
+		return FO_WHY_FRAGMENT;
+	if (ihl > 60)
+		return FO_WHY_UNPARSED;
+	return parse_l4(data + off + ihl, data_end, p);
+}
+
+static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, struct pkt_info *p)
+{
+	struct ipv6hdr *ip6 = data + off;
+	__u32 l4off = off + sizeof(*ip6);
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return FO_WHY_UNPARSED;
+	if (ip6->version != 6)
+		return FO_WHY_UNPARSED;
+	p->family = 6;
+	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	p->l3_off = off;
+	p->l3_len = ip6->payload_len ? bpf_ntohs(ip6->payload_len) + sizeof(*ip6) : 0;
+	nexthdr = ip6->nexthdr;
+
+	/* Walk a bounded chain of extension headers to the transport header. */
+#pragma unroll
+	for (i = 0; i < IPV6_MAX_EXT; i++) {
+		__u8 *h = data + l4off;
+
+		switch (nexthdr) {
+		case 0:  /* hop-by-hop */
+		case 43: /* routing */
+		case 60: /* destination options */
+			if ((void *)(h + 2) > data_end)
+				return FO_WHY_UNPARSED;
+			nexthdr = h[0];
+			l4off += (h[1] + 1) * 8;
+			break;
+		case 51: /* authentication header */
+			if ((void *)(h + 2) > data_end)
+				return FO_WHY_UNPARSED;
+			nexthdr = h[0];
+			l4off += (h[1] + 2) * 4;
+			break;
+		case 44: /* fragment */
+			if ((void *)(h + 8) > data_end)
+				return FO_WHY_UNPARSED;
+			if (((h[2] << 8) | h[3]) & 0xFFF8)
+				return FO_WHY_FRAGMENT;
+			nexthdr = h[0];
+			l4off += 8;
+			break;
+		case 59: /* no next header */
+			p->proto = nexthdr;
+			return FO_WHY_NONE;
+		default:
+			p->proto = nexthdr;
+			if (l4off > 0xffff)
+				return FO_WHY_UNPARSED;
+			return parse_l4(data + l4off, data_end, p);
+		}
+	}
+	/* Longer chains than we walk: count, but do not guess ports. */
+	return FO_WHY_UNPARSED;
+}
+
+/* Parse an Ethernet frame at DATA. Returns FO_WHY_NONE, or why it has no flow key. */
+static __always_inline int parse_frame(void *data, void *data_end, struct pkt_info *p)
+{
+	struct ethhdr *eth = data;
+	__u32 off = ETH_HLEN;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > data_end)
+		return FO_WHY_UNPARSED;
+	proto = bpf_ntohs(eth->h_proto);
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		struct vlan_hdr_fo *vh = data + off;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(vh + 1) > data_end)
+			return FO_WHY_UNPARSED;
+		proto = bpf_ntohs(vh->proto);
+		off += sizeof(*vh);
+	}
+	if (proto == ETH_P_IP)
+		return parse_ipv4(data, data_end, off, p);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(data, data_end, off, p);
+	return FO_WHY_NON_IP;
+}
+
+/*
+ * Layer-3 bytes as conntrack counts them: the whole packet from the IP header on
+ * (a GSO or GRO packet counts once, at its full size), trimmed to the IP length
+ * when link-layer padding makes the frame longer.
+ */
+static __always_inline __u32 l3_bytes(__u32 frame_len, const struct pkt_info *p)
+{
+	__u32 len = frame_len > p->l3_off ? frame_len - p->l3_off : 0;
+
+	if (p->l3_len && p->l3_len < len)
+		len = p->l3_len;
+	return len;
+}
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/*
+ * The namespace of the device the packet is on. Not bpf_get_netns_cookie(skb): that
+ * follows skb->sk, which at veth ingress is the sender's socket in the peer namespace.
+ */
+static __always_inline __u64 dev_netns_cookie(struct net_device *dev)
+{
+	return dev ? dev->nd_net.net->net_cookie : 0;
+}
+
+/* Key the flow from the host's side: local is the source going out, the destination coming in. */
+static __always_inline void flow_key_fill(struct flow_key *k, const struct pkt_info *p, int egress)
+{
+	k->family = p->family;
+	k->proto = p->proto;
+	if (egress) {
+		__builtin_memcpy(k->local, p->saddr, 16);
+		__builtin_memcpy(k->remote, p->daddr, 16);
+		k->local_port = p->sport;
+		k->remote_port = p->dport;
+	} else {
+		__builtin_memcpy(k->local, p->daddr, 16);
+		__builtin_memcpy(k->remote, p->saddr, 16);
+		k->local_port = p->dport;
+		k->remote_port = p->sport;
+	}
+	/* An echo's identifier names the local socket; the remote side has no port. */
+	if (p->icmp_echo)
+		k->remote_port = 0;
+}
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* policy.bpf.h — deciding, once per flow and policy generation, what to do with its packets. */
+#ifndef FO_POLICY_BPF_H
+#define FO_POLICY_BPF_H
+
+#include "maps.bpf.h"
+
+/* Most specific selector wins: a pid names one process, a uid many. */
+static __always_inline __u32 selector_rank(__u32 sel)
+{
+	switch (sel) {
+	case FO_SEL_PID: return 4;
+	case FO_SEL_COMM: return 3;
+	case FO_SEL_CGROUP: return 2;
+	case FO_SEL_UID: return 1;
+	}
+	return 0;
+}
+
+struct policy_match {
+	const struct owner *owner;
+	struct policy_rule best;
+	__u32 rank;
+};
+
+static __always_inline int comm_eq(const char *a, const char *b)
+{
+	/* Both are NUL-padded 16-byte names: compare them as two words, not byte by byte. */
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+static long policy_match_one(void *map, __u32 *id, struct policy_rule *rule,
+			     struct policy_match *m)
+{
+	const struct owner *o = m->owner;
+	int hit = 0;
+	__u32 rank;
+
+	switch (rule->selector) {
+	case FO_SEL_PID: hit = rule->value == o->pid; break;
+	case FO_SEL_UID: hit = rule->value == o->uid; break;
+	case FO_SEL_CGROUP: hit = rule->value == o->cgroup_id; break;
+	case FO_SEL_COMM: hit = comm_eq(rule->comm, o->comm); break;
+	}
+	if (!hit)
+		return 0;
+	rank = selector_rank(rule->selector);
+	/* Among equally specific rules the oldest (lowest id) wins, so adding a rule never
+	 * silently overrides an existing one of the same kind. */
+	if (rank > m->rank || (rank == m->rank && rule->id < m->best.id)) {
+		m->rank = rank;
+		m->best = *rule;
+	}
+	return 0;
+}
+
+/* Re-decide FV's verdict if the policy changed since it was cached. One compare otherwise. */
+static __always_inline void policy_decide(struct flow_value *fv, const struct fo_config *cfg)
+{
+	struct policy_match m = {};
+
+	if (!cfg || fv->policy_gen == cfg->policy_gen)
+		return;
+	fv->policy_gen = cfg->policy_gen;
+	fv->verdict = 0;
+	fv->rule_id = 0;
+	fv->mark = 0;
+	fv->priority = 0;
+	if (!cfg->nr_rules || fv->source == FO_SRC_NONE)
+		return;
+	m.owner = &fv->owner;
+	bpf_for_each_map_elem(&fo_policy, policy_match_one, &m, 0);
+	if (!m.rank)
+		return;
+	fv->rule_id = m.best.id;
+	fv->verdict = m.best.actions;
+	fv->mark = m.best.mark;
+	fv->mark_mask = m.best.mark_mask;
+	fv->priority = m.best.priority;
+}
+
+#endif

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tracing.bpf.c — the companion side: keeps the pid/comm table and records who owns each socket. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define PF_KTHREAD 0x00200000
+#define TCP_SYN_SENT_FO 2
+#define TCP_CLOSE_FO 7
+#define TCP_LISTEN_FO 10
+
+/* libbpf 1.1 has no bpf_for_each: declare the open-coded task iterator kfuncs (6.7+). */
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+			     unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
+extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+/* A process, named the way ps names it: by its group leader. */
+static __always_inline void owner_from_task(struct owner *o, struct task_struct *t)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+
+	o->pid = BPF_CORE_READ(t, tgid);
+	o->uid = BPF_CORE_READ(t, cred, uid.val);
+	o->start_ns = BPF_CORE_READ(leader, start_time);
+	o->cgroup_id = task_cgroup_id(t);
+	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), &leader->comm);
+}
+
+static __always_inline void proc_fill(struct proc_entry *e, struct task_struct *t)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+
+	e->pid = BPF_CORE_READ(t, tgid);
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->uid = BPF_CORE_READ(t, cred, uid.val);
+	e->start_ns = BPF_CORE_READ(leader, start_time);
+	e->cgroup_id = task_cgroup_id(t);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
+}
+
+static __always_inline int sock_is_inet(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* Record that task T uses SK. Cheap when nothing changed: sockets are used far more often
+ * than they change hands. */
+static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, __u32 flags)
+{
+	struct sock_owner *so;
+	__u32 tgid;
+	__u64 start;
+
+	if (!sk || !sock_is_inet(sk))
+		return;
+	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
+		return; /* kernel users of a socket (NFS, TLS offload) do not own it */
+	so = bpf_sk_storage_get(&fo_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!so)
+		return;
+	tgid = BPF_CORE_READ(t, tgid);
+	start = BPF_CORE_READ(t, group_leader, start_time);
+	if (so->owner.pid == tgid && so->owner.start_ns == start && so->flags == flags)
+		return;
+	owner_from_task(&so->owner, t);
+	so->flags = flags;
+	so->updated_ns = bpf_ktime_get_boot_ns();
+	stat_inc(FO_STAT_SOCK_OWNED);
+}
+
+/* socket(): the creator owns it before its first packet leaves. */
+SEC("cgroup/sock_create")
+int fo_sock_create(struct bpf_sock *ctx)
+{
+	struct sock_owner *so;
+	struct proc_entry *pe;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return 1;
+	so = bpf_sk_storage_get(&fo_socks, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!so)
+		return 1;
+	so->owner.pid = tgid;
+	so->owner.uid = (__u32)bpf_get_current_uid_gid();
+	so->owner.cgroup_id = bpf_get_current_cgroup_id();
+	/* This hook cannot read the task: its start time and leader's name come from the table. */
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (pe) {
+		so->owner.start_ns = pe->start_ns;
+		__builtin_memcpy(so->owner.comm, pe->comm, FO_COMM_LEN);
+	} else {
+		so->owner.start_ns = 0;
+		bpf_get_current_comm(so->owner.comm, sizeof(so->owner.comm));
+	}
+	so->flags = 0;
+	so->updated_ns = bpf_ktime_get_boot_ns();
+	stat_inc(FO_STAT_SOCK_OWNED);
+	return 1; /* observe only: never refuse a socket */
+}
+
+/* sendmsg/recvmsg: the socket follows the last process that used it. */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(fo_sock_send, struct sock *sk, int ret, int flags)
+{
+	sock_claim(sk, bpf_get_current_task_btf(), 0);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(fo_sock_recv, struct sock *sk, int ret, int flags)
+{
+	sock_claim(sk, bpf_get_current_task_btf(), 0);
+	return 0;
+}
+
+/*
+ * connect() and listen() run in the caller, so the SYN_SENT and LISTEN transitions name
+ * the owner. Other transitions happen in softirq on behalf of nobody in particular.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(fo_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	if (newstate == TCP_SYN_SENT_FO)
+		sock_claim((struct sock *)sk, bpf_get_current_task_btf(), 0);
+	else if (newstate == TCP_LISTEN_FO)
+		sock_claim((struct sock *)sk, bpf_get_current_task_btf(), FO_SOCK_LISTENER);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fo_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct proc_entry e = {};
+	struct proc_entry *pe;
+	__u32 tgid = child->tgid;
+
+	if (child->pid != child->tgid) {
+		/* A new thread: the process gains one. */
+		pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+		if (pe)
+			__sync_fetch_and_add(&pe->threads, 1);
+		return 0;
+	}
+	proc_fill(&e, child);
+	e.threads = 1;
+	bpf_map_update_elem(&fo_procs, &tgid, &e, BPF_ANY);
+	stat_inc(FO_STAT_PROC_EVENTS);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fo_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct proc_entry e = {};
+	struct proc_entry *pe;
+	__u32 tgid = p->tgid;
+
+	/* exec makes the caller the only thread, under a new name. */
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (pe) {
+		bpf_probe_read_kernel_str(pe->comm, sizeof(pe->comm), &p->comm);
+		pe->threads = 1;
+		pe->uid = BPF_CORE_READ(p, cred, uid.val);
+		return 0;
+	}
+	proc_fill(&e, p);
+	e.threads = 1;
+	bpf_map_update_elem(&fo_procs, &tgid, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(fo_rename, struct task_struct *task, const char *comm)
+{
+	struct proc_entry *pe;
+	__u32 tgid = task->tgid;
+
+	/* Only the leader's name is the process's name, as ps and ss show it. */
+	if (task->pid != task->tgid)
+		return 0;
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (pe)
+		bpf_probe_read_kernel_str(pe->comm, sizeof(pe->comm), comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fo_exit, struct task_struct *p)
+{
+	struct proc_entry *pe;
+	struct fo_event *ev;
+	__u32 tgid = p->tgid;
+
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (!pe)
+		return 0;
+	/* signal->live drops to zero as the last thread leaves: only then is the process gone.
+	 * Its entry stays, marked exited, so flows keep their owner's name after it. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
+		if (pe->threads > 1)
+			__sync_fetch_and_add(&pe->threads, -1);
+		return 0;
+	}
+	pe->flags |= FO_PROC_EXITED;
+	pe->exit_ns = bpf_ktime_get_boot_ns();
+	pe->threads = 0;
+	stat_inc(FO_STAT_PROC_EVENTS);
+
+	ev = bpf_ringbuf_reserve(&fo_events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(FO_STAT_EVENTS_LOST);
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = FO_EV_PROC_EXIT;
+	ev->ts_ns = pe->exit_ns;
+	ev->owner.pid = pe->pid;
+	ev->owner.uid = pe->uid;
+	ev->owner.start_ns = pe->start_ns;
+	ev->owner.cgroup_id = pe->cgroup_id;
+	__builtin_memcpy(ev->owner.comm, pe->comm, FO_COMM_LEN);
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/*
+ * The seed and reconciliation of the pid table: one walk over every process with the
+ * open-coded task iterator, run with BPF_PROG_TEST_RUN at attach and by `procs --refresh`.
+ * Sleepable, so the whole walk sits under the RCU read lock the iterator needs.
+ */
+SEC("syscall")
+int fo_snapshot(struct snapshot_args *args)
+{
+	struct bpf_iter_task it, threads_it;
+	struct task_struct *t, *th;
+	__u32 gen = args->gen, nproc = 0, nthr = 0;
+
+	bpf_rcu_read_lock();
+	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_PROCS);
+	while ((t = bpf_iter_task_next(&it))) {
+		struct proc_entry e = {};
+		struct task_struct *ref;
+		__u32 n = 0;
+
+		/* The nested walk wants a trusted task: the outer iterator's is only RCU-safe. */
+		ref = bpf_task_acquire(t);
+		if (ref) {
+			bpf_iter_task_new(&threads_it, ref, BPF_TASK_ITER_PROC_THREADS);
+			while ((th = bpf_iter_task_next(&threads_it)))
+				n++;
+			bpf_iter_task_destroy(&threads_it);
+			bpf_task_release(ref);
+		}
+
+		proc_fill(&e, t);
+		e.threads = n;
+		e.flags = FO_PROC_SNAPSHOT;
+		e.snap_gen = gen;
+		bpf_map_update_elem(&fo_procs, &e.pid, &e, BPF_ANY);
+		nproc++;
+		nthr += n;
+	}
+	bpf_iter_task_destroy(&it);
+	bpf_rcu_read_unlock();
+	args->processes = nproc;
+	args->threads = nthr;
+	return 0;
+}
+
+/*
+ * Sockets opened before attach, whose owners may never send again: walk every process's
+ * open files once and record socket → owner. A live owner already recorded wins.
+ */
+SEC("iter/task_file")
+int fo_sock_walk(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct sock_owner *so;
+	struct socket *sock;
+	struct sock *sk;
+	__u32 flags = FO_SOCK_SNAPSHOT;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk || !sock_is_inet(sk))
+		return 0;
+	if (task->flags & PF_KTHREAD)
+		return 0;
+	so = bpf_sk_storage_get(&fo_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!so || so->owner.pid)
+		return 0;
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN_FO)
+		flags |= FO_SOCK_LISTENER;
+	owner_from_task(&so->owner, task);
+	so->flags = flags;
+	so->updated_ns = bpf_ktime_get_boot_ns();
+	stat_inc(FO_STAT_SOCK_OWNED);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/* attach.c — putting the programs on devices and taking them off, and remembering where. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "attach.h"
+#include "netns.h"
+#include "nl.h"
+#include "pins.h"
+#include "tc.h"
+
+#define FILTER_NAME_PREFIX "flowowner"
+
+const char *fo_dir_name(enum fo_dir dir)
+{
+	switch (dir) {
+	case FO_DIR_INGRESS: return "ingress";
+	case FO_DIR_EGRESS: return "egress";
+	case FO_DIR_XDP: return "xdp";
+	}
+	return "?";
+}
+
+static void err_set(struct fo_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+}
+
+/* "cause" or "cause: extack", as tc prints kernel messages. */
+static void err_nl(struct fo_err *e, const char *obj, int err, const struct nl_sock *nl)
+{
+	if (nl && nl->extack[0])
+		err_set(e, "%s: %s: %s", obj, strerror(-err), nl->extack);
+	else
+		err_set(e, "%s: %s", obj, strerror(-err));
+}
+
+/* Open netlink in NETNS and find DEV there, with the errors a user can act on. */
+static int open_dev(struct nl_sock *nl, const char *netns, const char *dev, int *ifindex,
+		    struct fo_err *e)
+{
+	int err;
+
+	err = nl_open(nl, netns);
+	if (err) {
+		if (err == -ENOENT)
+			err_set(e, "%s: no such network namespace", netns);
+		else
+			err_set(e, "%s: cannot open netlink: %s", netns && *netns ? netns : "rtnetlink",
+				strerror(-err));
+		return err;
+	}
+	err = nl_link_index(nl, dev);
+	if (err < 0) {
+		if (err == -ENODEV)
+			err_set(e, "%s: no such device", dev);
+		else
+			err_nl(e, dev, err, nl);
+		nl_close(nl);
+		return err;
+	}
+	*ifindex = err;
+	return 0;
+}
+
+int attach_resolve(const char *netns, const char *dev, struct fo_err *e)
+{
+	struct nl_sock nl = {};
+	int ifindex, err;
+
+	err = open_dev(&nl, netns, dev, &ifindex, e);
+	if (err)
+		return err;
+	nl_close(&nl);
+	return ifindex;
+}
+
+static int record_fd(const char *pin_dir)
+{
+	return pins_get(pin_dir, "fo_attach");
+}
+
+int attach_record(const char *pin_dir, const struct attach_key *k, const struct attach_value *v)
+{
+	int fd = record_fd(pin_dir), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, k, v, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int attach_forget(const char *pin_dir, const struct attach_key *k)
+{
+	int fd = record_fd(pin_dir), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int record_get(const char *pin_dir, const struct attach_key *k, struct attach_value *v)
+{
+	int fd = record_fd(pin_dir), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, k, v))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int attach_list(const char *pin_dir, struct attach_rec **out, size_t *n)
+{
+	struct attach_key key, next, *prev = NULL;
+	struct attach_rec *recs = NULL;
+	size_t cnt = 0, cap = 0;
+	int fd, err = 0;
+
+	*out = NULL;
+	*n = 0;
+	fd = record_fd(pin_dir);
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (cnt == cap) {
+			struct attach_rec *r;
+
+			cap = cap ? cap * 2 : 16;
+			r = realloc(recs, cap * sizeof(*recs));
+			if (!r) {
+				err = -ENOMEM;
+				goto out;
+			}
+			recs = r;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &recs[cnt].val))
+			continue;
+		recs[cnt].key = key;
+		cnt++;
+	}
+	*out = recs;
+	*n = cnt;
+	recs = NULL;
+out:
+	free(recs);
+	close(fd);
+	return err;
+}
+
+int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
+	      __u16 prio, struct fo_err *e)
+{
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+	struct attach_key k = {};
+	struct attach_value v = {}, old;
+	struct nl_sock nl = {};
+	char name[32];
+	bool created = false;
+	int ifindex, prog_fd = -1, err;
+
+	err = open_dev(&nl, netns, dev, &ifindex, e);
+	if (err)
+		return err;
+	err = netns_inode(netns, &k.netns_ino);
+	if (!err)
+		err = netns_cookie(netns, &v.netns_cookie);
+	if (err) {
+		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
+		goto out;
+	}
+	k.ifindex = ifindex;
+	k.dir = dir;
+
+	prog_fd = pins_get(pin_dir, dir == FO_DIR_INGRESS ? "fo_tc_ingress" : "fo_tc_egress");
+	if (prog_fd < 0) {
+		err = prog_fd;
+		err_set(e, "%s: program not loaded: %s", pin_dir, strerror(-err));
+		goto out;
+	}
+	err = tc_clsact_ensure(&nl, ifindex, &created);
+	if (err) {
+		err_nl(e, dev, err, &nl);
+		goto out;
+	}
+	snprintf(name, sizeof(name), FILTER_NAME_PREFIX "_%s", fo_dir_name(dir));
+	err = tc_filter_replace(&nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
+				prio, FO_TC_HANDLE, prog_fd, name);
+	if (err) {
+		err_nl(e, dev, err, &nl);
+		/* Leave the device as it was: clsact we just made goes again. */
+		if (created)
+			tc_clsact_delete(&nl, ifindex);
+		goto out;
+	}
+	if (!bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
+		v.prog_id = info.id;
+
+	/* A repeated attach keeps what the first one knew: whether clsact was ours. */
+	if (!record_get(pin_dir, &k, &old))
+		created = created || old.created_clsact;
+	else {
+		struct attach_key other = k;
+
+		other.dir = dir == FO_DIR_INGRESS ? FO_DIR_EGRESS : FO_DIR_INGRESS;
+		if (!record_get(pin_dir, &other, &old))
+			created = created || old.created_clsact;
+	}
+	snprintf(v.dev, sizeof(v.dev), "%s", dev);
+	snprintf(v.netns, sizeof(v.netns), "%s", netns ? netns : "");
+	v.prio = prio;
+	v.handle = FO_TC_HANDLE;
+	v.created_clsact = created;
+	err = attach_record(pin_dir, &k, &v);
+	if (err)
+		err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
+out:
+	if (prog_fd >= 0)
+		close(prog_fd);
+	nl_close(&nl);
+	return err;
+}
+
+/* Ours: the cls_bpf filter at our prio/handle whose name says flowowner. */
+static int find_ours(struct nl_sock *nl, int ifindex, enum tc_dir tdir, __u32 prio,
+		     __u32 handle, int *others)
+{
+	struct tc_filter_info f[64];
+	int n = 0, i, found = 0, err;
+
+	err = tc_filter_dump(nl, ifindex, tdir, f, 64, &n);
+	if (err)
+		return err;
+	*others = 0;
+	for (i = 0; i < n; i++) {
+		if (f[i].prio == prio && f[i].handle == handle && !strcmp(f[i].kind, "bpf") &&
+		    !strncmp(f[i].name, FILTER_NAME_PREFIX, strlen(FILTER_NAME_PREFIX)))
+			found = 1;
+		else
+			(*others)++;
+	}
+	return found;
+}
+
+static int detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, const char *dev,
+		     const struct attach_key *k, struct fo_err *e)
+{
+	struct attach_value v = {};
+	struct attach_key other = *k;
+	enum tc_dir tdir = k->dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS;
+	__u32 prio = FO_TC_PRIO_DEFAULT, handle = FO_TC_HANDLE;
+	int others = 0, others2 = 0, found, err;
+	bool ours_clsact = false, other_dir;
+
+	if (!record_get(pin_dir, k, &v)) {
+		prio = v.prio;
+		handle = v.handle;
+		ours_clsact = v.created_clsact;
+	}
+	found = find_ours(nl, ifindex, tdir, prio, handle, &others);
+	if (found < 0) {
+		if (found == -EINVAL || found == -ENOENT)
+			found = 0; /* no clsact at all: nothing of ours */
+		else {
+			err_nl(e, dev, found, nl);
+			return found;
+		}
+	}
+	if (found) {
+		err = tc_filter_delete(nl, ifindex, tdir, prio, handle);
+		if (err) {
+			err_nl(e, dev, err, nl);
+			return err;
+		}
+	}
+	attach_forget(pin_dir, k);
+
+	other.dir = k->dir == FO_DIR_INGRESS ? FO_DIR_EGRESS : FO_DIR_INGRESS;
+	other_dir = record_get(pin_dir, &other, &v) == 0;
+	/* clsact goes only if we made it and nothing at all is left on it. */
+	if (ours_clsact && !other_dir && !others) {
+		if (find_ours(nl, ifindex, tdir == TC_INGRESS ? TC_EGRESS : TC_INGRESS, 0, 0,
+			      &others2) >= 0 && !others2)
+			tc_clsact_delete(nl, ifindex);
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int detach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
+	      struct fo_err *e)
+{
+	struct attach_key k = {};
+	struct nl_sock nl = {};
+	int ifindex, err;
+
+	err = open_dev(&nl, netns, dev, &ifindex, e);
+	if (err)
+		return err;
+	err = netns_inode(netns, &k.netns_ino);
+	if (err) {
+		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
+		goto out;
+	}
+	k.ifindex = ifindex;
+	k.dir = dir;
+	err = detach_on(&nl, pin_dir, ifindex, dev, &k, e);
+	if (err == -ENOENT)
+		err_set(e, "%s: no flowowner %s filter attached", dev, fo_dir_name(dir));
+out:
+	nl_close(&nl);
+	return err;
+}
+
+int detach_all(const char *pin_dir, struct fo_err *e)
+{
+	struct attach_rec *recs = NULL;
+	size_t n = 0, i;
+	int err, first_err = 0;
+
+	err = attach_list(pin_dir, &recs, &n);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	for (i = 0; i < n; i++) {
+		struct attach_rec *r = &recs[i];
+		struct nl_sock nl = {};
+		__u64 ino;
+
+		/* A namespace that is gone took its devices and filters with it. */
+		if (netns_inode(r->val.netns, &ino) || ino != r->key.netns_ino) {
+			attach_forget(pin_dir, &r->key);
+			continue;
+		}
+		if (nl_open(&nl, r->val.netns)) {
+			attach_forget(pin_dir, &r->key);
+			continue;
+		}
+		err = detach_on(&nl, pin_dir, r->key.ifindex, r->val.dev, &r->key, e);
+		if (err == -ENOENT || err == -ENODEV)
+			err = 0; /* already gone: the goal is reached */
+		if (err && !first_err)
+			first_err = err;
+		attach_forget(pin_dir, &r->key);
+		nl_close(&nl);
+	}
+	free(recs);
+	return first_err;
+}

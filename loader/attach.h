@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* attach.h — putting the programs on devices and taking them off, and remembering where. */
+#ifndef FO_ATTACH_H
+#define FO_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "flowowner.h"
+
+#define FO_TC_PRIO_DEFAULT 49152 /* far from prio 1, which other tools take */
+#define FO_TC_HANDLE 0xf10
+
+struct fo_err {
+	char text[512]; /* "OBJECT: cause[: kernel's extack]" */
+};
+
+struct attach_rec {
+	struct attach_key key;
+	struct attach_value val;
+};
+
+/* Check that DEV exists in NETNS before anything changes; returns its ifindex or -errno. */
+int attach_resolve(const char *netns, const char *dev, struct fo_err *e);
+/* Attach the tc program for DIR on DEV in NETNS ("" or NULL: here); replaces in place. */
+int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
+	      __u16 prio, struct fo_err *e);
+/* Remove this tool's filter for DIR from DEV, and clsact if we made it and it is now empty.
+ * -ENOENT if nothing of ours was there. */
+int detach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
+	      struct fo_err *e);
+/* Every recorded attachment. *out is malloc'd. */
+int attach_list(const char *pin_dir, struct attach_rec **out, size_t *n);
+/* Take every attachment off, wherever it is; what vanished with its namespace is skipped. */
+int detach_all(const char *pin_dir, struct fo_err *e);
+/* Record helpers shared by tc and XDP. */
+int attach_record(const char *pin_dir, const struct attach_key *k, const struct attach_value *v);
+int attach_forget(const char *pin_dir, const struct attach_key *k);
+
+const char *fo_dir_name(enum fo_dir dir);
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* netns.h — naming network namespaces: /run/netns names, inodes and SO_NETNS_COOKIE. */
+#ifndef FO_NETNS_H
+#define FO_NETNS_H
+
+#include <linux/types.h>
+
+/* Path of a named namespace, or of the caller's own for NULL/"". */
+int netns_path(const char *name, char *buf, unsigned long len);
+/* Inode number of the namespace (what /proc/PID/ns/net links to); -ENOENT if it is missing. */
+int netns_inode(const char *name, __u64 *ino);
+/* The namespace's cookie, as SO_NETNS_COOKIE and bpf_get_netns_cookie() name it. */
+int netns_cookie(const char *name, __u64 *cookie);
+/* Run FN inside the namespace on this thread, then come back. */
+int netns_run(const char *name, int (*fn)(void *data), void *data);
+
+#endif

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/* reader.c — reading the pinned maps into plain arrays for the commands. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pins.h"
+#include "reader.h"
+
+#define BATCH 1024
+
+__u64 reader_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+double reader_unix_time(__u64 boot_ns)
+{
+	struct timespec rt;
+	__u64 now = reader_boot_ns();
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)now - (double)boot_ns) / 1e9;
+}
+
+/* Read all of a hash map: batched where the kernel can, key by key where it cannot. */
+static int read_hash(int fd, size_t ksz, size_t vsz, void **keys_out, void **vals_out,
+		     size_t *n_out)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	char *keys = NULL, *vals = NULL;
+	size_t cap, n = 0;
+	__u64 batch_in = 0, batch_out = 0;
+	bool first = true;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	cap = info.max_entries + BATCH;
+	keys = calloc(cap, ksz);
+	vals = calloc(cap, vsz);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = cap - n < BATCH ? cap - n : BATCH;
+
+		if (!count)
+			break;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch_in, &batch_out,
+					   keys + n * ksz, vals + n * vsz, &count, &opts);
+		first = false;
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		n += count;
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		batch_in = batch_out;
+	}
+	if (err == -EINVAL || err == -EOPNOTSUPP) {
+		/* Old kernels: one key at a time. Entries may vanish meanwhile (LRU). */
+		char *prev = NULL;
+		char *key = malloc(ksz);
+
+		if (!key) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = 0;
+		n = 0;
+		while (n < cap && !bpf_map_get_next_key(fd, prev, keys + n * ksz)) {
+			memcpy(key, keys + n * ksz, ksz);
+			prev = key;
+			if (!bpf_map_lookup_elem(fd, keys + n * ksz, vals + n * vsz))
+				n++;
+		}
+		free(key);
+	}
+out:
+	if (err) {
+		free(keys);
+		free(vals);
+		return err;
+	}
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+}
+
+int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
+{
+	struct flow_key *keys = NULL;
+	struct flow_value *vals = NULL;
+	struct flow_rec *recs = NULL;
+	size_t cnt = 0, i;
+	int fd, err;
+
+	fd = pins_get(pin_dir, "fo_flows");
+	if (fd < 0)
+		return fd;
+	err = read_hash(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, &cnt);
+	close(fd);
+	if (err)
+		return err;
+	recs = calloc(cnt ? cnt : 1, sizeof(*recs));
+	if (!recs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		recs[i].key = keys[i];
+		recs[i].val = vals[i];
+	}
+	*out = recs;
+	*n = cnt;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n)
+{
+	__u32 *keys = NULL;
+	struct proc_entry *vals = NULL;
+	int fd, err;
+
+	fd = pins_get(pin_dir, "fo_procs");
+	if (fd < 0)
+		return fd;
+	err = read_hash(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, n);
+	close(fd);
+	if (err)
+		return err;
+	free(keys);
+	*out = vals;
+	return 0;
+}
+
+int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX])
+{
+	struct fo_counters *per_cpu;
+	__u32 zero = 0;
+	int ncpu, fd, i, j, err = 0;
+
+	memset(out, 0, sizeof(__u64) * FO_STAT_MAX);
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	fd = pins_get(pin_dir, "fo_stats");
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, per_cpu)) {
+		err = -errno;
+		goto out_fd;
+	}
+	for (i = 0; i < ncpu; i++)
+		for (j = 0; j < FO_STAT_MAX; j++)
+			out[j] += per_cpu[i].v[j];
+out_fd:
+	close(fd);
+out:
+	free(per_cpu);
+	return err;
+}
+
+int reader_map_fill(const char *pin_dir, const char *name, __u32 *entries, __u32 *max_entries)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), cnt = 0;
+	char key[256], prev[256];
+	int fd, err = 0;
+
+	fd = pins_get(pin_dir, name);
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
+		err = -errno;
+		goto out;
+	}
+	*max_entries = info.max_entries;
+	if (info.type == BPF_MAP_TYPE_SK_STORAGE || info.type == BPF_MAP_TYPE_RINGBUF ||
+	    info.key_size > sizeof(key)) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		*entries = info.max_entries;
+		goto out;
+	}
+	if (!bpf_map_get_next_key(fd, NULL, key)) {
+		cnt = 1;
+		for (;;) {
+			memcpy(prev, key, info.key_size);
+			if (bpf_map_get_next_key(fd, prev, key))
+				break;
+			cnt++;
+		}
+	}
+	*entries = cnt;
+out:
+	close(fd);
+	return err;
+}

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# lib.sh — the netns tests' toolkit: namespaces and veth pairs of their own, a private pin dir,
+# asserts, and cleanup that runs even when a test fails. `lib.sh run FILE TEST` runs one test.
+#
+# Each test gets a unique id; its namespaces are fo<id>a and fo<id>b joined by veth0 <-> veth0,
+# with 10.<x>.<y>.1/24 + fd00:<id>::1/64 on side a and .2 / ::2 on side b. Nothing touches the
+# host's own interfaces, and traffic goes only to those addresses.
+
+OUT=${OUT:-$(pwd)/build}
+FO_BIN=${FO_BIN:-$OUT/flowowner}
+TEST_ID=${TEST_ID:-$(( ($$ + RANDOM) % 60000 + 1 ))}
+NS_A="fo${TEST_ID}a"
+NS_B="fo${TEST_ID}b"
+PIN="/sys/fs/bpf/fo-test-${TEST_ID}"
+IP4_NET="10.$(( 100 + TEST_ID / 250 % 100 )).$(( TEST_ID % 250 ))"
+IP4_A="$IP4_NET.1"
+IP4_B="$IP4_NET.2"
+IP6_A="fd00:$(printf %x "$TEST_ID")::1"
+IP6_B="fd00:$(printf %x "$TEST_ID")::2"
+_bg_pids=()
+_cleanups=()
+_fail_msg=""
+
+# The command under test, with this test's private pin dir.
+fo() { "$FO_BIN" --pin-dir "$PIN" "$@"; }
+in_a() { ip netns exec "$NS_A" "$@"; }
+in_b() { ip netns exec "$NS_B" "$@"; }
+
+setup_pair() {
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	ip link add veth0 netns "$NS_A" type veth peer name veth0 netns "$NS_B" || return 1
+	ip -n "$NS_A" addr add "$IP4_A/24" dev veth0
+	ip -n "$NS_B" addr add "$IP4_B/24" dev veth0
+	ip -n "$NS_A" addr add "$IP6_A/64" dev veth0 nodad
+	ip -n "$NS_B" addr add "$IP6_B/64" dev veth0 nodad
+	ip -n "$NS_A" link set lo up
+	ip -n "$NS_B" link set lo up
+	ip -n "$NS_A" link set veth0 up
+	ip -n "$NS_B" link set veth0 up
+}
+
+# Run a command in the background and remember it for cleanup; its pid is in $BG_PID.
+bg() {
+	"$@" &
+	BG_PID=$!
+	_bg_pids+=("$BG_PID")
+}
+
+on_cleanup() { _cleanups+=("$*"); }
+
+cleanup() {
+	local p c
+	for c in "${_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
+	for p in "${_bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_bg_pids[@]}"; do wait "$p" 2>/dev/null; done
+	[ -d "$PIN" ] && "$FO_BIN" --pin-dir "$PIN" unload >/dev/null 2>&1
+	[ -d "$PIN" ] && rm -rf "$PIN"
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	return 0
+}
+
+fail() { _fail_msg="$*"; echo "  FAILED: $*" >&2; return 1; }
+
+assert_eq() { # ACTUAL EXPECTED WHAT
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+assert_ne() { [ "$1" != "$2" ] || fail "$3: got '$1'"; }
+assert_ge() { [ "$1" -ge "$2" ] 2>/dev/null || fail "$3: got '$1', expected at least '$2'"; }
+assert_contains() { case "$1" in *"$2"*) ;; *) fail "$3: '$2' not in output: $1" ;; esac; }
+assert_rc() { # EXPECTED_RC CMD...: run CMD, check its exit status, keep its stderr in $ERR
+	local want=$1; shift
+	ERR=$("$@" 2>&1 >/dev/null); local rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want (stderr: $ERR)"
+}
+
+# JSON queries go through jq-like one-liners in the system Python (Debian's, not pyenv's).
+pyjson() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+
+# Flows as a JSON array, filtered: flows_where 'f["dev"]=="veth0" and f["proto"]=="tcp"'
+flows_where() {
+	fo -j flows | pyjson "print(json.dumps([f for f in d if ($1)]))"
+}
+
+# Wait until CMD succeeds, up to SECONDS (default 5).
+wait_for() {
+	local t=${WAIT:-50}
+	while [ "$t" -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
+	return 1
+}
+
+# A TCP listener in namespace NS on PORT, serving COUNT bytes to each client: a real program
+# with a known pid. Uses socat: the server process is the one that accepted.
+tcp_server() { # NS ADDR PORT NAME -> BG_PID
+	local ns=$1 addr=$2 port=$3
+	bg ip netns exec "$ns" socat -T 10 "TCP-LISTEN:$port,bind=$addr,reuseaddr,fork" SYSTEM:'cat'
+	wait_for ip netns exec "$ns" ss -Htln "sport = :$port" | grep -q .
+}
+
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+skip() { echo "SKIP $_test_name ($*)"; exit 0; }
+
+if [ "${1:-}" = run ]; then
+	_file=$2 _test_name=$3
+	# shellcheck disable=SC1090
+	source "$_file"
+	trap cleanup EXIT
+	trap 'exit 1' INT TERM
+	if "$_test_name"; then
+		echo "PASS $_test_name"
+	else
+		echo "FAIL $_test_name${_fail_msg:+: $_fail_msg}"
+	fi
+	exit 0
+fi

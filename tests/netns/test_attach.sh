@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+# test_attach.sh — attach, replace, detach and unload, as tc and the kernel see them.
+
+# tc filter show prints one "direct-action" line per bpf filter.
+count_ours() { # NS DIR
+	ip netns exec "$1" tc filter show dev veth0 "$2" | grep -c 'flowowner.*direct-action'
+}
+
+test_attach_shows_one_direct_action_filter_per_direction() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || fail "attach" || return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 1 "egress filters" || return 1
+	assert_eq "$(count_ours "$NS_A" ingress)" 1 "ingress filters" || return 1
+	ip netns exec "$NS_A" tc filter show dev veth0 egress | grep -q 'flowowner_egress direct-action' ||
+		fail "filter not named flowowner_egress"
+}
+
+test_second_attach_replaces_in_place() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_A" attach veth0 || fail "second attach" || return 1
+	fo -n "$NS_A" attach veth0 --egress || fail "third attach" || return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 1 "egress filters after three attaches" || return 1
+	assert_eq "$(count_ours "$NS_A" ingress)" 1 "ingress filters after three attaches" || return 1
+	assert_eq "$(fo -j status | pyjson 'print(len(d["attachments"]))')" 2 "recorded attachments"
+}
+
+test_attach_one_direction_only() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 --ingress || return 1
+	assert_eq "$(count_ours "$NS_A" ingress)" 1 "ingress" || return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "egress"
+}
+
+test_detach_leaves_other_filters() {
+	setup_pair || return 1
+	# This kernel has u32 but not matchall: a foreign filter of another tool at prio 1.
+	in_a tc qdisc add dev veth0 clsact || return 1
+	in_a tc filter add dev veth0 egress prio 1 protocol all u32 match u32 0 0 classid 1:1 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_A" detach veth0 || fail "detach" || return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "our egress filter" || return 1
+	in_a tc filter show dev veth0 egress | grep -q 'u32' || fail "foreign u32 filter was removed" || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact || fail "clsact we did not create was removed"
+}
+
+test_detach_removes_clsact_it_created() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact || fail "no clsact after attach" || return 1
+	fo -n "$NS_A" detach veth0 || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact && fail "clsact left behind"
+	return 0
+}
+
+test_detach_one_direction_keeps_the_other() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_A" detach veth0 --egress || return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "egress" || return 1
+	assert_eq "$(count_ours "$NS_A" ingress)" 1 "ingress kept" || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact || fail "clsact removed while ingress is still on it"
+}
+
+test_unload_leaves_nothing_behind() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_B" attach veth0 || return 1
+	local ids
+	ids=$(fo -j status | pyjson 'print(" ".join(str(a["prog_id"]) for a in d["attachments"]))')
+	fo unload || fail "unload" || return 1
+	[ -e "$PIN" ] && fail "pin dir $PIN left behind" && return 1
+	assert_eq "$(count_ours "$NS_A" egress)$(count_ours "$NS_B" ingress)" 00 "filters after unload" || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact && fail "clsact left in $NS_A" && return 1
+	local id
+	for id in $ids; do
+		# Programs go when the last filter and pin go; give RCU a moment.
+		WAIT=30 wait_for sh -c "! bpftool prog show id $id" || fail "program $id still loaded" || return 1
+	done
+	bpftool link show | grep -q "fo_sock_create\|fo_fork" && fail "tracing links left" && return 1
+	return 0
+}
+
+test_status_json_names_each_attachment() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	local s
+	s=$(fo -j status) || return 1
+	assert_eq "$(echo "$s" | pyjson 'print(sorted(a["direction"] for a in d["attachments"]))')" \
+		"['egress', 'ingress']" "directions" || return 1
+	assert_eq "$(echo "$s" | pyjson 'print({a["dev"]+"/"+a["netns"]+"/"+a["kind"] for a in d["attachments"]})')" \
+		"{'veth0/$NS_A/tc'}" "dev/netns/kind" || return 1
+	assert_eq "$(echo "$s" | pyjson 'print(all(a["prog_id"] > 0 and a["prio"] == 49152 for a in d["attachments"]))')" \
+		True "prog ids and prio" || return 1
+	assert_eq "$(echo "$s" | pyjson 'print(d["maps"]["fo_flows"]["max_entries"], "packets" in d["counters"], "attributed" in d["counters"], "unattributed" in d["counters"])')" \
+		"65536 True True True" "maps and counters"
+}
+
+test_prio_option_sets_filter_priority() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 --prio 777 || return 1
+	in_a tc filter show dev veth0 egress | grep -q 'pref 777 bpf' || fail "prio 777 not used"
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_attach.c — `flowowner attach DEV`: load once, then put the classifier on DEV. */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include "attach.h"
+#include "cli.h"
+#include "pins.h"
+
+static int load_error(const struct cli *cli, int err, const char *msg)
+{
+	if (err == -EPERM || err == -EACCES)
+		fo_warn("%s: permission denied (flowowner needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
+			cli->pin_dir);
+	else if (err == -ENOTSUP)
+		fo_warn("%s: not on a bpf filesystem (mount -t bpf bpf DIR, or choose one under /sys/fs/bpf)",
+			cli->pin_dir);
+	else if (msg && *msg)
+		fo_warn("%s: %s: %s", cli->pin_dir, msg, strerror(-err));
+	else
+		fo_warn("%s: %s", cli->pin_dir, strerror(-err));
+	return EXIT_RUNTIME;
+}
+
+int cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ingress", no_argument, NULL, 'i' },
+		{ "egress", no_argument, NULL, 'e' },
+		{ "prio", required_argument, NULL, 'P' },
+		{ "max-flows", required_argument, NULL, 'F' },
+		{ "max-procs", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fo_limits lim = {};
+	struct fo_err e = {};
+	unsigned long long v;
+	bool ingress = false, egress = false;
+	__u16 prio = FO_TC_PRIO_DEFAULT;
+	const char *dev;
+	char msg[256] = "";
+	int opt, err, lock_fd = -1, ret = EXIT_OK;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i': ingress = true; break;
+		case 'e': egress = true; break;
+		case 'P':
+			if (parse_u64(optarg, 0xffff, &v) || v == 0)
+				return fo_usage("attach", "--prio %s: not a priority (1-65535)", optarg);
+			prio = v;
+			break;
+		case 'F':
+			if (parse_u64(optarg, 1 << 24, &v) || v < 16)
+				return fo_usage("attach", "--max-flows %s: not a capacity (16-16777216)", optarg);
+			lim.max_flows = v;
+			break;
+		case 'R':
+			if (parse_u64(optarg, 1 << 22, &v) || v < 16)
+				return fo_usage("attach", "--max-procs %s: not a capacity (16-4194304)", optarg);
+			lim.max_procs = v;
+			break;
+		default:
+			return fo_usage("attach", "%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return fo_usage("attach", optind >= argc ? "which device?" : "one device at a time");
+	dev = argv[optind];
+	if (strlen(dev) >= IFNAMSIZ || !*dev)
+		return fo_usage("attach", "%s: not a device name (at most %d characters)", dev,
+				IFNAMSIZ - 1);
+	if (!ingress && !egress)
+		ingress = egress = true;
+
+	/* Check the device first: a typo must not leave programs loaded. */
+	err = attach_resolve(cli->netns, dev, &e);
+	if (err < 0) {
+		fo_warn("%s", e.text);
+		return EXIT_RUNTIME;
+	}
+	err = pins_prepare(cli->pin_dir);
+	if (err)
+		return load_error(cli, err, NULL);
+	err = pins_lock(cli->pin_dir, &lock_fd);
+	if (err)
+		return load_error(cli, err, "cannot lock");
+	err = pins_load(cli->pin_dir, &lim, msg, sizeof(msg));
+	if (err) {
+		ret = load_error(cli, err, msg);
+		goto out;
+	}
+	if (ingress) {
+		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, prio, &e);
+		if (err) {
+			fo_warn("%s", e.text);
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	if (egress) {
+		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_EGRESS, prio, &e);
+		if (err) {
+			fo_warn("%s", e.text);
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	fo_info(cli, "%s: attached%s%s", dev, ingress ? " ingress" : "", egress ? " egress" : "");
+out:
+	pins_unlock(lock_fd);
+	return ret;
+}

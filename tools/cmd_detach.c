@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_detach.c — `flowowner detach DEV`: take this tool's filters off DEV, nothing else. */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <string.h>
+#include "attach.h"
+#include "cli.h"
+#include "pins.h"
+
+int cmd_detach(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ingress", no_argument, NULL, 'i' },
+		{ "egress", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fo_err e = {};
+	bool ingress = false, egress = false, any = false;
+	const char *dev;
+	int opt, err, lock_fd = -1, ret = EXIT_OK, ret_code;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i': ingress = true; break;
+		case 'e': egress = true; break;
+		default:
+			return fo_usage("detach", "%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return fo_usage("detach", optind >= argc ? "which device?" : "one device at a time");
+	dev = argv[optind];
+	if (strlen(dev) >= IFNAMSIZ || !*dev)
+		return fo_usage("detach", "%s: not a device name", dev);
+	if (!ingress && !egress)
+		ingress = egress = true;
+	ret_code = require_loaded(cli);
+	if (ret_code)
+		return ret_code;
+	err = attach_resolve(cli->netns, dev, &e);
+	if (err < 0) {
+		fo_warn("%s", e.text);
+		return EXIT_RUNTIME;
+	}
+	err = pins_lock(cli->pin_dir, &lock_fd);
+	if (err) {
+		fo_warn("%s: cannot lock: %s", cli->pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	if (ingress) {
+		err = detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, &e);
+		if (!err)
+			any = true;
+		else if (err != -ENOENT) {
+			fo_warn("%s", e.text);
+			ret = EXIT_RUNTIME;
+		}
+	}
+	if (egress) {
+		err = detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_EGRESS, &e);
+		if (!err)
+			any = true;
+		else if (err != -ENOENT) {
+			fo_warn("%s", e.text);
+			ret = EXIT_RUNTIME;
+		}
+	}
+	if (!any && ret == EXIT_OK) {
+		fo_warn("%s: flowowner is not attached there", dev);
+		ret = EXIT_RUNTIME;
+	}
+	pins_unlock(lock_fd);
+	return ret;
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_procs.c — `flowowner procs`: the pid/comm table the classifier consults. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "flowrows.h"
+#include "output.h"
+#include "pins.h"
+#include "snapshot.h"
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct proc_entry *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static const struct column proc_cols[] = {
+	{ "Pid", "pid", COL_NUM, NULL },
+	{ "PPid", "ppid", COL_NUM, NULL },
+	{ "Uid", "uid", COL_NUM, NULL },
+	{ "Thr", "threads", COL_NUM, NULL },
+	{ "TxBytes", "tx_bytes", COL_BYTES, NULL },
+	{ "RxBytes", "rx_bytes", COL_BYTES, NULL },
+	{ "Flows", "flows", COL_NUM, NULL },
+	{ "State", "state", COL_STR, NULL },
+	{ "Comm", "comm", COL_STR, NULL },
+};
+
+int cmd_procs(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "refresh", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot_args snap = {};
+	struct flow_view v;
+	bool refresh = false;
+	json_t *rows;
+	size_t i, j;
+	int opt, err, ret, lock_fd = -1;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': refresh = true; break;
+		default:
+			return fo_usage("procs", "%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return fo_usage("procs", "%s: unexpected argument", argv[optind]);
+	ret = require_loaded(cli);
+	if (ret)
+		return ret;
+	if (refresh) {
+		err = pins_lock(cli->pin_dir, &lock_fd);
+		if (!err)
+			err = snapshot_procs(cli->pin_dir, &snap);
+		pins_unlock(lock_fd);
+		if (err) {
+			fo_warn("%s: task-iterator snapshot failed: %s", cli->pin_dir, strerror(-err));
+			return EXIT_RUNTIME;
+		}
+		fo_info(cli, "snapshot: %u processes, %u threads", snap.processes, snap.threads);
+	}
+	err = view_load(cli->pin_dir, &v);
+	if (err) {
+		fo_warn("%s: cannot read the process table: %s", cli->pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	qsort(v.procs, v.nprocs, sizeof(*v.procs), cmp_pid);
+	rows = json_array();
+	for (i = 0; i < v.nprocs; i++) {
+		const struct proc_entry *p = &v.procs[i];
+		__u64 tx = 0, rx = 0, nflows = 0;
+		char comm[80];
+		json_t *row;
+
+		/* A process's traffic is the sum of the flows it owns, by pid and start time. */
+		for (j = 0; j < v.nflows; j++) {
+			const struct flow_value *fv = &v.flows[j].val;
+
+			if (fv->source == FO_SRC_NONE || fv->owner.pid != p->pid ||
+			    fv->owner.start_ns != p->start_ns)
+				continue;
+			tx += fv->tx_bytes;
+			rx += fv->rx_bytes;
+			nflows++;
+		}
+		comm_text(p->comm, FO_COMM_LEN, comm, sizeof(comm));
+		row = json_object();
+		json_object_set_new(row, "pid", json_integer(p->pid));
+		json_object_set_new(row, "ppid", json_integer(p->ppid));
+		json_object_set_new(row, "comm", json_string(comm));
+		json_object_set_new(row, "uid", json_integer(p->uid));
+		json_object_set_new(row, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
+		json_object_set_new(row, "threads", json_integer(p->threads));
+		json_object_set_new(row, "tx_bytes", json_integer((json_int_t)tx));
+		json_object_set_new(row, "rx_bytes", json_integer((json_int_t)rx));
+		json_object_set_new(row, "flows", json_integer((json_int_t)nflows));
+		json_object_set_new(row, "start_ns", json_integer((json_int_t)p->start_ns));
+		json_object_set_new(row, "exited", json_boolean(p->flags & FO_PROC_EXITED));
+		json_object_set_new(row, "state", json_string(p->flags & FO_PROC_EXITED ? "exited" : "alive"));
+		json_array_append_new(rows, row);
+	}
+	if (cli->json)
+		out_json(rows, cli->pretty);
+	else
+		out_table(proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]), rows, cli->numeric);
+	json_decref(rows);
+	view_free(&v);
+	return EXIT_OK;
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_status.c — `flowowner status`: attachments, tracing links, map fill and counters. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "attach.h"
+#include "cli.h"
+#include "flowrows.h"
+#include "netns.h"
+#include "output.h"
+#include "pins.h"
+#include "reader.h"
+
+static const char *const stat_names[FO_STAT_WHY_BASE] = {
+	[FO_STAT_PACKETS] = "packets",
+	[FO_STAT_BYTES] = "bytes",
+	[FO_STAT_ATTRIBUTED] = "attributed",
+	[FO_STAT_UNATTRIBUTED] = "unattributed",
+	[FO_STAT_MAP_FULL] = "map_full",
+	[FO_STAT_FLOWS_NEW] = "flows_created",
+	[FO_STAT_OWNER_CHANGES] = "owner_changes",
+	[FO_STAT_DROPPED] = "dropped",
+	[FO_STAT_MARKED] = "marked",
+	[FO_STAT_NON_IP] = "non_ip",
+	[FO_STAT_PROC_EVENTS] = "proc_events",
+	[FO_STAT_SOCK_OWNED] = "sockets_owned",
+	[FO_STAT_EVENTS_LOST] = "events_lost",
+};
+
+static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach",
+					  "fo_config", "fo_stats", "fo_xdpdev" };
+
+static int link_row(const char *name, int fd, void *data)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	json_t *row = json_object();
+
+	json_object_set_new(row, "name", json_string(name));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		json_object_set_new(row, "link_id", json_integer(info.id));
+		json_object_set_new(row, "prog_id", json_integer(info.prog_id));
+	}
+	json_array_append_new(data, row);
+	return 0;
+}
+
+static const struct column att_cols[] = {
+	{ "Dev", "dev", COL_STR, NULL },
+	{ "Netns", "netns", COL_STR, NULL },
+	{ "Direction", "direction", COL_STR, NULL },
+	{ "Kind", "kind", COL_STR, NULL },
+	{ "Prio", "prio", COL_NUM, NULL },
+	{ "Handle", "handle", COL_STR, NULL },
+	{ "ProgId", "prog_id", COL_NUM, NULL },
+};
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	struct attach_rec *recs = NULL;
+	__u64 counters[FO_STAT_MAX];
+	json_t *root, *att, *links, *maps, *cnt;
+	__u64 cookie = 0;
+	size_t n = 0, i;
+	int err, ret;
+
+	if (argc > 1)
+		return fo_usage("status", "%s: unexpected argument", argv[1]);
+	ret = require_loaded(cli);
+	if (ret)
+		return ret;
+	if (cli->netns && (err = netns_cookie(cli->netns, &cookie))) {
+		fo_warn("%s: %s", cli->netns, err == -ENOENT ? "no such network namespace" : strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	err = attach_list(cli->pin_dir, &recs, &n);
+	if (!err)
+		err = reader_counters(cli->pin_dir, counters);
+	if (err) {
+		fo_warn("%s: cannot read state: %s", cli->pin_dir, strerror(-err));
+		free(recs);
+		return EXIT_RUNTIME;
+	}
+
+	root = json_object();
+	att = json_array();
+	for (i = 0; i < n; i++) {
+		const struct attach_rec *r = &recs[i];
+		char handle[16];
+		json_t *row;
+
+		if (cli->netns && r->val.netns_cookie != cookie)
+			continue;
+		row = json_object();
+		snprintf(handle, sizeof(handle), "0x%x", r->val.handle);
+		json_object_set_new(row, "dev", json_string(r->val.dev));
+		json_object_set_new(row, "ifindex", json_integer(r->key.ifindex));
+		json_object_set_new(row, "netns", json_string(r->val.netns));
+		json_object_set_new(row, "netns_cookie", json_integer((json_int_t)r->val.netns_cookie));
+		json_object_set_new(row, "direction", json_string(fo_dir_name(r->key.dir)));
+		json_object_set_new(row, "prio", json_integer(r->val.prio));
+		json_object_set_new(row, "handle", json_string(handle));
+		json_object_set_new(row, "prog_id", json_integer(r->val.prog_id));
+		json_object_set_new(row, "kind", json_string(r->key.dir == FO_DIR_XDP ? "xdp" : "tc"));
+		json_array_append_new(att, row);
+	}
+	json_object_set_new(root, "attachments", att);
+
+	links = json_array();
+	pins_for_each_link(cli->pin_dir, link_row, links);
+	json_object_set_new(root, "links", links);
+
+	maps = json_object();
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		__u32 entries = 0, max = 0;
+
+		if (reader_map_fill(cli->pin_dir, map_names[i], &entries, &max))
+			continue;
+		json_object_set_new(maps, map_names[i],
+				    json_pack("{s:i,s:i}", "entries", (json_int_t)entries,
+					      "max_entries", (json_int_t)max));
+	}
+	json_object_set_new(root, "maps", maps);
+
+	cnt = json_object();
+	for (i = 0; i < FO_STAT_WHY_BASE; i++)
+		if (stat_names[i])
+			json_object_set_new(cnt, stat_names[i], json_integer((json_int_t)counters[i]));
+	for (i = 1; i < FO_WHY_MAX; i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "unattributed_%s", reason_name(i));
+		json_object_set_new(cnt, name, json_integer((json_int_t)counters[FO_STAT_WHY_BASE + i]));
+	}
+	json_object_set_new(root, "counters", cnt);
+
+	if (cli->json) {
+		out_json(root, cli->pretty);
+	} else {
+		const char *key;
+		json_t *val;
+		size_t idx;
+
+		printf("Attachments:\n");
+		out_table(att_cols, sizeof(att_cols) / sizeof(att_cols[0]), att, cli->numeric);
+		printf("\nTracing links:\n");
+		json_array_foreach(links, idx, val)
+			printf("  %-16s link %lld prog %lld\n",
+			       json_string_value(json_object_get(val, "name")),
+			       (long long)json_integer_value(json_object_get(val, "link_id")),
+			       (long long)json_integer_value(json_object_get(val, "prog_id")));
+		printf("\nMaps:\n");
+		json_object_foreach(maps, key, val) {
+			long long e = json_integer_value(json_object_get(val, "entries"));
+			long long m = json_integer_value(json_object_get(val, "max_entries"));
+
+			printf("  %-10s %8lld / %-8lld%s\n", key, e, m,
+			       m && e * 10 >= m * 9 && strcmp(key, "fo_stats") && strcmp(key, "fo_config")
+				       ? "  (nearly full: oldest entries are being evicted)" : "");
+		}
+		printf("\nCounters:\n");
+		json_object_foreach(cnt, key, val)
+			printf("  %-24s %lld\n", key, (long long)json_integer_value(val));
+	}
+	json_decref(root);
+	free(recs);
+	return EXIT_OK;
+}
