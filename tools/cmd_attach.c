@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_attach.c — `flowowner attach DEV`: load once, then put the classifier on DEV. */
+/* cmd_attach.c — `flowowner attach DEV`: load once, then put the classifier (and XDP) on DEV. */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_link.h>
 #include "attach.h"
 #include "cli.h"
 #include "pins.h"
@@ -30,14 +31,16 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		{ "ingress", no_argument, NULL, 'i' },
 		{ "egress", no_argument, NULL, 'e' },
 		{ "prio", required_argument, NULL, 'P' },
+		{ "xdp", optional_argument, NULL, 'X' },
 		{ "max-flows", required_argument, NULL, 'F' },
 		{ "max-procs", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fo_limits lim = {};
-	struct fo_err e = {};
+	struct fo_err e = {}, note = {};
 	unsigned long long v;
-	bool ingress = false, egress = false;
+	bool ingress = false, egress = false, xdp = false;
+	__u32 xdp_mode = 0; /* 0: native, else generic */
 	__u16 prio = FO_TC_PRIO_DEFAULT;
 	const char *dev;
 	char msg[256] = "";
@@ -45,10 +48,21 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': ingress = true; break;
 		case 'e': egress = true; break;
+		case 'X':
+			xdp = true;
+			if (!optarg)
+				xdp_mode = 0;
+			else if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
+				xdp_mode = XDP_FLAGS_DRV_MODE;
+			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+				xdp_mode = XDP_FLAGS_SKB_MODE;
+			else
+				return fo_usage("attach", "--xdp=%s: not an XDP mode (native or generic)", optarg);
+			break;
 		case 'P':
 			if (parse_u64(optarg, 0xffff, &v) || v == 0)
 				return fo_usage("attach", "--prio %s: not a priority (1-65535)", optarg);
@@ -76,6 +90,10 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 				IFNAMSIZ - 1);
 	if (!ingress && !egress)
 		ingress = egress = true;
+	/* XDP counts what arrives, but cannot see socket owners nor set marks: the tc ingress
+	 * companion does that, so it always comes with --xdp. */
+	if (xdp)
+		ingress = true;
 
 	/* Check the device first: a typo must not leave programs loaded. */
 	err = attach_resolve(cli->netns, dev, &e);
@@ -94,11 +112,28 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		ret = load_error(cli, err, msg);
 		goto out;
 	}
+	if (xdp) {
+		err = attach_xdp(cli->pin_dir, cli->netns, dev, xdp_mode, &note, &e);
+		if (note.text[0] && !err)
+			fo_warn("%s", note.text);
+		if (err) {
+			fo_warn("%s", e.text);
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
+	}
 	if (ingress) {
+		/* On a device with XDP this is the attribution-only companion. */
 		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, prio, &e);
 		if (err) {
 			fo_warn("%s", e.text);
 			ret = EXIT_RUNTIME;
+			if (xdp) {
+				/* XDP with no companion would leave new flows ownerless: undo it. */
+				struct fo_err e2 = {};
+
+				detach_xdp(cli->pin_dir, cli->netns, dev, &e2);
+			}
 			goto out;
 		}
 	}
@@ -110,7 +145,8 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	fo_info(cli, "%s: attached%s%s", dev, ingress ? " ingress" : "", egress ? " egress" : "");
+	fo_info(cli, "%s: attached%s%s%s", dev, xdp ? " xdp" : "", ingress ? " ingress" : "",
+		egress ? " egress" : "");
 out:
 	pins_unlock(lock_fd);
 	return ret;

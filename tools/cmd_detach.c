@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_detach.c — `flowowner detach DEV`: take this tool's filters off DEV, nothing else. */
+/* cmd_detach.c — `flowowner detach DEV`: take this tool's filters and XDP off DEV, nothing else. */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -13,19 +13,21 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "ingress", no_argument, NULL, 'i' },
 		{ "egress", no_argument, NULL, 'e' },
+		{ "xdp", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fo_err e = {};
-	bool ingress = false, egress = false, any = false;
+	bool ingress = false, egress = false, xdp = false, xdp_asked, any = false;
 	const char *dev;
-	int opt, err, lock_fd = -1, ret = EXIT_OK, ret_code;
+	int opt, err, ifindex, lock_fd = -1, ret = EXIT_OK, ret_code;
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': ingress = true; break;
 		case 'e': egress = true; break;
+		case 'X': xdp = true; break;
 		default:
 			return fo_usage("detach", "%s: unknown option", argv[optind - 1]);
 		}
@@ -35,13 +37,15 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 	dev = argv[optind];
 	if (strlen(dev) >= IFNAMSIZ || !*dev)
 		return fo_usage("detach", "%s: not a device name", dev);
-	if (!ingress && !egress)
-		ingress = egress = true;
+	/* No flag: everything of ours on DEV, XDP included (the ingress companion goes too). */
+	xdp_asked = xdp;
+	if (!ingress && !egress && !xdp)
+		ingress = egress = xdp = true;
 	ret_code = require_loaded(cli);
 	if (ret_code)
 		return ret_code;
-	err = attach_resolve(cli->netns, dev, &e);
-	if (err < 0) {
+	ifindex = attach_resolve(cli->netns, dev, &e);
+	if (ifindex < 0) {
 		fo_warn("%s", e.text);
 		return EXIT_RUNTIME;
 	}
@@ -61,6 +65,17 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 	}
 	if (egress) {
 		err = detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_EGRESS, &e);
+		if (!err)
+			any = true;
+		else if (err != -ENOENT) {
+			fo_warn("%s", e.text);
+			ret = EXIT_RUNTIME;
+		}
+	}
+	/* Last, so no filter is put back to counting just to be removed. Without --xdp asked
+	 * for, only what we recorded: someone else's program there is none of our business. */
+	if (xdp && (xdp_asked || attach_has_xdp(cli->pin_dir, cli->netns, ifindex))) {
+		err = detach_xdp(cli->pin_dir, cli->netns, dev, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {

@@ -100,7 +100,7 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 	sort_by = SORT_BYTES;
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (parse_u64(optarg, 0x7fffffff, &pid))

@@ -24,8 +24,9 @@ _fail_msg=""
 
 # The command under test, with this test's private pin dir.
 fo() { "$FO_BIN" --pin-dir "$PIN" "$@"; }
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
+# nsenter, not `ip netns exec`: the latter remounts /sys, hiding cgroups and bpffs pins.
+in_a() { nsenter --net="/run/netns/$NS_A" "$@"; }
+in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
 
 setup_pair() {
 	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
@@ -41,9 +42,12 @@ setup_pair() {
 }
 
 # Run a command in the background and remember it for cleanup; its pid is in $BG_PID.
+# Each gets its own process group, so cleanup ends pipelines and children too.
 bg() {
+	set -m # job control: the job leads its own process group
 	"$@" &
 	BG_PID=$!
+	set +m
 	_bg_pids+=("$BG_PID")
 }
 
@@ -52,7 +56,7 @@ on_cleanup() { _cleanups+=("$*"); }
 cleanup() {
 	local p c
 	for c in "${_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
-	for p in "${_bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_bg_pids[@]}"; do kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null; done
 	for p in "${_bg_pids[@]}"; do wait "$p" 2>/dev/null; done
 	[ -d "$PIN" ] && "$FO_BIN" --pin-dir "$PIN" unload >/dev/null 2>&1
 	[ -d "$PIN" ] && rm -rf "$PIN"
