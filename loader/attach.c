@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "netns.h"
 #include "nl.h"
 #include "pins.h"
 #include "tc.h"
+#include "xdp.h"
 
 #define FILTER_NAME_PREFIX "flowowner"
 
@@ -175,7 +177,7 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 	struct attach_value v = {}, old;
 	struct nl_sock nl = {};
 	char name[32];
-	bool created = false;
+	bool created = false, xdp;
 	int ifindex, prog_fd = -1, err;
 
 	err = open_dev(&nl, netns, dev, &ifindex, e);
@@ -191,7 +193,10 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 	k.ifindex = ifindex;
 	k.dir = dir;
 
-	prog_fd = pins_get(pin_dir, dir == FO_DIR_INGRESS ? "fo_tc_ingress" : "fo_tc_egress");
+	/* Under XDP, which counts every received packet, ingress only attributes and acts. */
+	xdp = dir == FO_DIR_INGRESS && attach_has_xdp(pin_dir, netns, ifindex);
+	prog_fd = pins_get(pin_dir, dir == FO_DIR_EGRESS ? "fo_tc_egress" :
+				    xdp ? "fo_tc_ingress_xdp" : "fo_tc_ingress");
 	if (prog_fd < 0) {
 		err = prog_fd;
 		err_set(e, "%s: program not loaded: %s", pin_dir, strerror(-err));
@@ -202,7 +207,7 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 		err_nl(e, dev, err, &nl);
 		goto out;
 	}
-	snprintf(name, sizeof(name), FILTER_NAME_PREFIX "_%s", fo_dir_name(dir));
+	snprintf(name, sizeof(name), FILTER_NAME_PREFIX "_%s%s", fo_dir_name(dir), xdp ? "_xdp" : "");
 	err = tc_filter_replace(&nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
 				prio, FO_TC_HANDLE, prog_fd, name);
 	if (err) {
@@ -330,6 +335,269 @@ out:
 	return err;
 }
 
+const char *fo_xdp_mode_name(__u32 xdp_flags)
+{
+	if (xdp_flags & XDP_FLAGS_SKB_MODE)
+		return "generic";
+	if (xdp_flags & XDP_FLAGS_DRV_MODE)
+		return "native";
+	if (xdp_flags & XDP_FLAGS_HW_MODE)
+		return "offload";
+	return "?";
+}
+
+bool attach_has_xdp(const char *pin_dir, const char *netns, int ifindex)
+{
+	struct attach_key k = { .ifindex = ifindex, .dir = FO_DIR_XDP };
+	struct attach_value v;
+
+	if (netns_inode(netns, &k.netns_ino))
+		return false;
+	return record_get(pin_dir, &k, &v) == 0;
+}
+
+/* Our program: the pinned fo_xdp, its fd and id. */
+static int xdp_prog_get(const char *pin_dir, __u32 *id, struct fo_err *e)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pins_get(pin_dir, "fo_xdp");
+
+	if (fd < 0) {
+		err_set(e, "%s: fo_xdp not loaded (pins from an older flowowner? run 'flowowner unload'): %s",
+			pin_dir, strerror(-fd));
+		return fd;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int err = -errno;
+
+		err_set(e, "%s: fo_xdp: %s", pin_dir, strerror(-err));
+		close(fd);
+		return err;
+	}
+	*id = info.id;
+	return fd;
+}
+
+/* The program attached in each mode, and the mode ours is in (0 if ours is not there). */
+struct xdp_state {
+	__u32 ids[3];   /* generic, native, offload */
+	__u32 ours;     /* XDP_FLAGS_*_MODE ours is attached in */
+	__u32 foreign;  /* id of a program that is not ours, 0 if none */
+};
+
+static const __u32 xdp_modes[3] = { XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE };
+
+static int xdp_state_get(struct nl_sock *nl, int ifindex, __u32 our_id, struct xdp_state *st)
+{
+	struct xdp_info info;
+	int err, i;
+
+	memset(st, 0, sizeof(*st));
+	err = xdp_query(nl, ifindex, &info);
+	if (err)
+		return err;
+	st->ids[0] = info.skb_prog_id;
+	st->ids[1] = info.drv_prog_id;
+	st->ids[2] = info.hw_prog_id;
+	/* With one program the kernel may name it only in IFLA_XDP_PROG_ID. */
+	if (info.prog_id && !st->ids[0] && !st->ids[1] && !st->ids[2]) {
+		if (info.attached == XDP_ATTACHED_SKB)
+			st->ids[0] = info.prog_id;
+		else if (info.attached == XDP_ATTACHED_DRV)
+			st->ids[1] = info.prog_id;
+		else if (info.attached == XDP_ATTACHED_HW)
+			st->ids[2] = info.prog_id;
+	}
+	for (i = 0; i < 3; i++) {
+		if (!st->ids[i])
+			continue;
+		if (st->ids[i] == our_id)
+			st->ours = xdp_modes[i];
+		else
+			st->foreign = st->ids[i];
+	}
+	return 0;
+}
+
+static int xdp_attach_mode(struct nl_sock *nl, int ifindex, int prog_fd, int expected_fd,
+			   __u32 mode, const char *dev, struct fo_err *e)
+{
+	int err = xdp_attach(nl, ifindex, prog_fd, expected_fd, mode);
+
+	if (err)
+		err_nl(e, dev, err, nl);
+	return err;
+}
+
+int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mode,
+	       struct fo_err *note, struct fo_err *e)
+{
+	struct attach_key k = { .dir = FO_DIR_XDP };
+	struct attach_value v = {};
+	struct xdp_state st;
+	struct nl_sock nl = {};
+	int ifindex, prog_fd = -1, err;
+	__u32 our_id = 0;
+
+	if (note)
+		note->text[0] = '\0';
+	err = open_dev(&nl, netns, dev, &ifindex, e);
+	if (err)
+		return err;
+	err = netns_inode(netns, &k.netns_ino);
+	if (!err)
+		err = netns_cookie(netns, &v.netns_cookie);
+	if (err) {
+		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
+		goto out;
+	}
+	k.ifindex = ifindex;
+	prog_fd = xdp_prog_get(pin_dir, &our_id, e);
+	if (prog_fd < 0) {
+		err = prog_fd;
+		goto out;
+	}
+	err = xdp_state_get(&nl, ifindex, our_id, &st);
+	if (err) {
+		err_nl(e, dev, err, &nl);
+		goto out;
+	}
+	if (st.foreign) {
+		/* Never ours to replace: the kernel would refuse anyway (UPDATE_IF_NOEXIST),
+		 * but this names the program and what to do. */
+		err = -EBUSY;
+		err_set(e, "%s: another XDP program (id %u) is attached: flowowner will not replace it",
+			dev, st.foreign);
+		goto out;
+	}
+	if (st.ours && (!mode || mode == st.ours)) {
+		/* Ours already, in the mode asked for: replace in place, guarded by its fd. */
+		mode = st.ours;
+		err = xdp_attach_mode(&nl, ifindex, prog_fd, prog_fd, mode, dev, e);
+		if (err)
+			goto out;
+	} else {
+		if (st.ours) {
+			/* Another mode: the kernel holds one mode at a time, so ours goes first. */
+			err = xdp_detach(&nl, ifindex, prog_fd, st.ours);
+			if (err) {
+				err_nl(e, dev, err, &nl);
+				goto out;
+			}
+		}
+		if (mode) {
+			err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+		} else {
+			mode = XDP_FLAGS_DRV_MODE;
+			err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+			/* A driver without XDP, or one that refuses this MTU: generic always works. */
+			if (err && err != -EBUSY && err != -EEXIST && err != -EPERM) {
+				if (note)
+					snprintf(note->text, sizeof(note->text),
+						 "%s: native XDP not possible (%s): using generic XDP",
+						 dev, e->text + strlen(dev) + 2);
+				mode = XDP_FLAGS_SKB_MODE;
+				err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+			}
+		}
+		if (err)
+			goto out;
+	}
+	snprintf(v.dev, sizeof(v.dev), "%s", dev);
+	snprintf(v.netns, sizeof(v.netns), "%s", netns ? netns : "");
+	v.prog_id = our_id;
+	v.xdp_flags = mode;
+	err = attach_record(pin_dir, &k, &v);
+	if (err) {
+		err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
+		/* Unrecorded, unload would not find it: take it off again. */
+		xdp_detach(&nl, ifindex, prog_fd, mode);
+	}
+out:
+	if (prog_fd >= 0)
+		close(prog_fd);
+	nl_close(&nl);
+	return err;
+}
+
+/* Remove our XDP program from IFINDEX, checking first that it is ours. */
+static int xdp_detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, const char *dev,
+			 const struct attach_key *k, struct fo_err *e)
+{
+	struct xdp_state st;
+	__u32 our_id = 0;
+	int prog_fd, err;
+
+	prog_fd = xdp_prog_get(pin_dir, &our_id, e);
+	if (prog_fd < 0)
+		return prog_fd;
+	err = xdp_state_get(nl, ifindex, our_id, &st);
+	if (err) {
+		err_nl(e, dev, err, nl);
+		goto out;
+	}
+	if (st.ours) {
+		/* Named by fd: if it changed since the query, the kernel refuses. */
+		err = xdp_detach(nl, ifindex, prog_fd, st.ours);
+		if (err) {
+			err_nl(e, dev, err, nl);
+			goto out;
+		}
+	}
+	/* Whatever is there now, ours is not: the record goes. */
+	attach_forget(pin_dir, k);
+	if (st.foreign) {
+		err = -EBUSY;
+		err_set(e, "%s: the XDP program attached (id %u) is not flowowner's: left in place",
+			dev, st.foreign);
+	} else if (!st.ours) {
+		err = -ENOENT;
+	}
+out:
+	close(prog_fd);
+	return err;
+}
+
+int detach_xdp(const char *pin_dir, const char *netns, const char *dev, struct fo_err *e)
+{
+	struct attach_key k = { .dir = FO_DIR_XDP };
+	struct attach_key ing;
+	struct attach_value v;
+	struct nl_sock nl = {};
+	int ifindex, err;
+
+	err = open_dev(&nl, netns, dev, &ifindex, e);
+	if (err)
+		return err;
+	err = netns_inode(netns, &k.netns_ino);
+	if (err) {
+		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
+		goto out;
+	}
+	k.ifindex = ifindex;
+	err = xdp_detach_on(&nl, pin_dir, ifindex, dev, &k, e);
+	if (err == -ENOENT)
+		err_set(e, "%s: no flowowner XDP program attached", dev);
+	if (err && err != -EBUSY)
+		goto out;
+	/* Without XDP in front, our ingress filter must count again. */
+	ing = k;
+	ing.dir = FO_DIR_INGRESS;
+	if (!record_get(pin_dir, &ing, &v)) {
+		struct fo_err e2 = {};
+		int err2 = attach_tc(pin_dir, netns, dev, FO_DIR_INGRESS, v.prio, &e2);
+
+		if (err2 && !err) {
+			err = err2;
+			*e = e2;
+		}
+	}
+out:
+	nl_close(&nl);
+	return err;
+}
+
 int detach_all(const char *pin_dir, struct fo_err *e)
 {
 	struct attach_rec *recs = NULL;
@@ -353,9 +621,14 @@ int detach_all(const char *pin_dir, struct fo_err *e)
 			attach_forget(pin_dir, &r->key);
 			continue;
 		}
-		err = detach_on(&nl, pin_dir, r->key.ifindex, r->val.dev, &r->key, e);
-		if (err == -ENOENT || err == -ENODEV)
-			err = 0; /* already gone: the goal is reached */
+		if (r->key.dir == FO_DIR_XDP)
+			err = xdp_detach_on(&nl, pin_dir, r->key.ifindex, r->val.dev, &r->key, e);
+		else
+			err = detach_on(&nl, pin_dir, r->key.ifindex, r->val.dev, &r->key, e);
+		/* Already gone, or replaced by another tool's XDP program (which stays): either
+		 * way nothing of ours is left there, which is the goal. */
+		if (err == -ENOENT || err == -ENODEV || err == -EBUSY)
+			err = 0;
 		if (err && !first_err)
 			first_err = err;
 		attach_forget(pin_dir, &r->key);

@@ -28,6 +28,19 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
  * -ENOENT if nothing of ours was there. */
 int detach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
 	      struct fo_err *e);
+/* Put fo_xdp on DEV in NETNS in MODE (XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE; 0: native,
+ * falling back to generic with the reason in NOTE). Replaces only flowowner's own program:
+ * a foreign one is refused (-EBUSY). The tc ingress filter, if any, must then be re-attached
+ * (attach_tc picks the attribution-only companion while XDP is recorded on the device). */
+int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mode,
+	       struct fo_err *note, struct fo_err *e);
+/* Remove fo_xdp from DEV, only if the program there is ours (-EBUSY and untouched if not;
+ * -ENOENT if there is none); a tc ingress filter of ours goes back to counting. */
+int detach_xdp(const char *pin_dir, const char *netns, const char *dev, struct fo_err *e);
+/* Whether flowowner's XDP program is recorded on IFINDEX in NETNS. */
+bool attach_has_xdp(const char *pin_dir, const char *netns, int ifindex);
+/* "native" or "generic", from the XDP_FLAGS_* mode bits of a record. */
+const char *fo_xdp_mode_name(__u32 xdp_flags);
 /* Every recorded attachment. *out is malloc'd. */
 int attach_list(const char *pin_dir, struct attach_rec **out, size_t *n);
 /* Take every attachment off, wherever it is; what vanished with its namespace is skipped. */

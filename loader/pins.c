@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "tracing.skel.h"
 #include "classifier.skel.h"
+#include "xdp.skel.h"
 
 #define LINK_PREFIX "link_"
 
@@ -308,6 +309,34 @@ out:
 	return err;
 }
 
+/* fo_xdp and its tc companion fo_tc_ingress_xdp: loaded with the rest, attached only by --xdp. */
+static int load_xdp(const char *pin_dir, const struct fo_limits *lim, char *err_msg, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct xdp *skel;
+	int err;
+
+	skel = xdp__open_opts(&opts);
+	if (!skel) {
+		snprintf(err_msg, errlen, "xdp object: open failed");
+		return -errno ? -errno : -EINVAL;
+	}
+	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
+	err = xdp__load(skel);
+	if (err) {
+		snprintf(err_msg, errlen, "xdp object: load failed (run with -v for the verifier log)");
+		goto out;
+	}
+	err = pin_prog(skel->progs.fo_xdp, pin_dir);
+	if (!err)
+		err = pin_prog(skel->progs.fo_tc_ingress_xdp, pin_dir);
+	if (err)
+		snprintf(err_msg, errlen, "xdp programs: pin failed");
+out:
+	xdp__destroy(skel);
+	return err;
+}
+
 static int config_init(const char *pin_dir)
 {
 	struct fo_config cfg = { .policy_gen = 1, .version = FO_VERSION_STAMP };
@@ -350,6 +379,9 @@ int pins_load(const char *pin_dir, const struct fo_limits *lim, char *err_msg, s
 		snprintf(err_msg, errlen, "task-iterator snapshot failed");
 		goto fail;
 	}
+	err = load_xdp(pin_dir, lim, err_msg, errlen);
+	if (err)
+		goto fail;
 	/* The classifier goes last: its pin is what says "loaded". */
 	err = load_classifier(pin_dir, lim, err_msg, errlen);
 	if (err)

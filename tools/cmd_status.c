@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "cli.h"
@@ -30,7 +31,7 @@ static const char *const stat_names[FO_STAT_WHY_BASE] = {
 };
 
 static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach",
-					  "fo_config", "fo_stats", "fo_xdpdev" };
+					  "fo_config", "fo_stats" };
 
 static int link_row(const char *name, int fd, void *data)
 {
@@ -52,10 +53,37 @@ static const struct column att_cols[] = {
 	{ "Netns", "netns", COL_STR, NULL },
 	{ "Direction", "direction", COL_STR, NULL },
 	{ "Kind", "kind", COL_STR, NULL },
+	{ "Mode", "mode", COL_STR, NULL },
 	{ "Prio", "prio", COL_NUM, NULL },
 	{ "Handle", "handle", COL_STR, NULL },
 	{ "ProgId", "prog_id", COL_NUM, NULL },
 };
+
+/* The id of a pinned program, 0 if it is not there. */
+static __u32 pinned_prog_id(const char *pin_dir, const char *name)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pins_get(pin_dir, name);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* XDP: native or generic. tc: "count", or "attribute" for the ingress companion of XDP,
+ * which attributes and marks but leaves the counting to XDP. */
+static const char *att_mode(const struct attach_rec *r, __u32 companion_id)
+{
+	if (r->key.dir == FO_DIR_XDP)
+		return fo_xdp_mode_name(r->val.xdp_flags);
+	if (companion_id && r->val.prog_id == companion_id)
+		return "attribute";
+	return "count";
+}
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -63,6 +91,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	__u64 counters[FO_STAT_MAX];
 	json_t *root, *att, *links, *maps, *cnt;
 	__u64 cookie = 0;
+	__u32 companion_id;
 	size_t n = 0, i;
 	int err, ret;
 
@@ -84,6 +113,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	companion_id = pinned_prog_id(cli->pin_dir, "fo_tc_ingress_xdp");
 	root = json_object();
 	att = json_array();
 	for (i = 0; i < n; i++) {
@@ -104,6 +134,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		json_object_set_new(row, "handle", json_string(handle));
 		json_object_set_new(row, "prog_id", json_integer(r->val.prog_id));
 		json_object_set_new(row, "kind", json_string(r->key.dir == FO_DIR_XDP ? "xdp" : "tc"));
+		json_object_set_new(row, "mode", json_string(att_mode(r, companion_id)));
 		json_array_append_new(att, row);
 	}
 	json_object_set_new(root, "attachments", att);

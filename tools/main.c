@@ -9,9 +9,9 @@
 #include "pins.h"
 
 static const struct command commands[] = {
-	{ "attach", cmd_attach, "attach DEV [--ingress] [--egress] [--prio N] [--max-flows N] [--max-procs N]",
+	{ "attach", cmd_attach, "attach DEV [--ingress] [--egress] [--xdp[=native|generic]] [--prio N] [--max-flows N] [--max-procs N]",
 	  "load (once) and attach to DEV; repeating it replaces in place" },
-	{ "detach", cmd_detach, "detach DEV [--ingress] [--egress]",
+	{ "detach", cmd_detach, "detach DEV [--ingress] [--egress] [--xdp]",
 	  "remove this tool's filters from DEV, and nothing else" },
 	{ "status", cmd_status, "status", "attachments, tracing links, map fill and counters" },
 	{ "flows", cmd_flows, "flows [--pid N] [--comm NAME] [--dev DEV] [--sort bytes|packets|age]",

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xdp.bpf.c — the XDP ingress path: count and drop at XDP; its tc companion names owners. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "flow.bpf.h"
+#include "policy.bpf.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+/*
+ * XDP cannot read socket-local storage (bpf_sk_storage_get is not offered to it), so it
+ * cannot name a socket's owner. It keeps the hot path: one flow lookup, the counters, the
+ * cached verdict. A flow it has not seen yet is created ownerless with owner_ns = 0, which
+ * asks the tc companion at ingress (fo_tc_ingress_xdp, below) to resolve its
+ * owner on this same packet; the companion also applies a drop verdict to that first packet,
+ * and the marks XDP cannot set. Everything after it is dropped here, before an skb exists.
+ */
+SEC("xdp")
+int fo_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct fo_counters *c = counters_get();
+	struct fo_config *cfg = config_get();
+	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
+	struct pkt_info p = {};
+	struct flow_key k = {};
+	struct resolved r = {};
+	struct flow_value *fv;
+	__u32 len;
+	__u64 now;
+	int why;
+
+	if (c)
+		c->v[FO_STAT_PACKETS]++;
+	why = parse_frame(data, data_end, &p);
+	if (why != FO_WHY_NONE) {
+		/* Fail open, as tc does: counted once with its reason, and passed. */
+		if (c) {
+			c->v[FO_STAT_UNATTRIBUTED]++;
+			c->v[FO_STAT_WHY_BASE + (why & 7)]++;
+			if (why == FO_WHY_NON_IP)
+				c->v[FO_STAT_NON_IP]++;
+		}
+		return XDP_PASS;
+	}
+	/* Keyed exactly like tc ingress (same device, same namespace cookie), so the companion
+	 * and the tc egress program meet this flow in the same entry. */
+	flow_key_fill(&k, &p, 0);
+	k.netns_cookie = dev_netns_cookie(xb->rxq->dev);
+	k.ifindex = ctx->ingress_ifindex;
+	/* Frags too, so a multi-buffer frame counts at its full size, as its skb will. */
+	len = bpf_xdp_get_buff_len(ctx);
+	now = bpf_ktime_get_boot_ns();
+
+	fv = bpf_map_lookup_elem(&fo_flows, &k);
+	if (!fv) {
+		r.source = FO_SRC_NONE;
+		/* Provisional: the companion replaces it with the owner or the real reason. */
+		r.reason = p.icmp_echo ? FO_WHY_KERNEL : FO_WHY_NO_SOCKET;
+		fv = flow_create(&k, &r, now, c);
+		if (!fv) {
+			if (c)
+				c->v[FO_STAT_UNATTRIBUTED]++;
+			return XDP_PASS;
+		}
+		if (fv->source == FO_SRC_NONE && fv->rx_packets == 0 && fv->tx_packets == 0)
+			fv->owner_ns = 0; /* "never resolved": the companion looks on this packet */
+	}
+
+	flow_count(&k, fv, 0, l3_bytes(len, &p), p.tcp_flags, now, c);
+	if (c) {
+		c->v[FO_STAT_BYTES] += len;
+		if (fv->source != FO_SRC_NONE) {
+			c->v[FO_STAT_ATTRIBUTED]++;
+		} else {
+			c->v[FO_STAT_UNATTRIBUTED]++;
+			c->v[FO_STAT_WHY_BASE + (fv->reason & 7)]++;
+		}
+	}
+	policy_decide(fv, cfg);
+	/* Before an skb exists only dropping means anything: marks are set by the companion. */
+	if (fv->verdict & FO_ACT_DROP) {
+		if (c)
+			c->v[FO_STAT_DROPPED]++;
+		return XDP_DROP;
+	}
+	return XDP_PASS;
+}
+
+/* The owner of a flow the companion meets first: as tc ingress finds it. */
+static __always_inline void resolve_ingress(struct __sk_buff *skb, const struct flow_key *k,
+					    const struct pkt_info *p, struct resolved *r)
+{
+	r->source = FO_SRC_NONE;
+	if (p->icmp_echo)
+		/* A request the kernel answers; a reply to an echo we never saw leave (2). */
+		r->reason = p->icmp_echo == 2 ? FO_WHY_NO_SOCKET : FO_WHY_KERNEL;
+	else
+		owner_lookup(skb, k, r);
+	if (r->source != FO_SRC_NONE)
+		owner_refresh(&r->owner);
+}
+
+/*
+ * tc ingress on a device with XDP, in place of fo_tc_ingress: every packet here has been
+ * counted by fo_xdp already, so this only attributes (a flow fo_xdp created, and the owner
+ * TTL re-check) and acts (the first packet's drop, marks and priority, which need an skb).
+ * It counts no packet or byte: with --xdp nothing is counted twice.
+ */
+SEC("tc")
+int fo_tc_ingress_xdp(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct fo_counters *c = counters_get();
+	struct fo_config *cfg = config_get();
+	struct pkt_info p = {};
+	struct flow_key k = {};
+	struct resolved r = {};
+	struct flow_value *fv;
+	__u64 now, ttl;
+
+	if (parse_frame(data, data_end, &p) != FO_WHY_NONE)
+		return TC_ACT_OK;
+	flow_key_fill(&k, &p, 0);
+	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
+	k.ifindex = skb->ifindex;
+	now = bpf_ktime_get_boot_ns();
+	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
+
+	fv = bpf_map_lookup_elem(&fo_flows, &k);
+	if (!fv) {
+		/* fo_xdp could not make it (table full) or it was evicted since: make it here,
+		 * uncounted, so the next packet finds its owner. */
+		resolve_ingress(skb, &k, &p, &r);
+		fv = flow_create(&k, &r, now, c);
+		if (!fv)
+			return TC_ACT_OK;
+	} else if (!fv->owner_ns) {
+		/* Made by fo_xdp on this very packet, which it counted as unattributed: now that
+		 * the owner is known, move that one count to where it belongs. */
+		__u8 was = fv->reason;
+
+		resolve_ingress(skb, &k, &p, &r);
+		flow_update_owner(&k, fv, &r, now, c);
+		if (c && fv->source != FO_SRC_NONE) {
+			c->v[FO_STAT_UNATTRIBUTED]--;
+			c->v[FO_STAT_WHY_BASE + (was & 7)]--;
+			c->v[FO_STAT_ATTRIBUTED]++;
+		}
+	} else if (!p.icmp_echo && now - fv->owner_ns > ttl &&
+		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
+		owner_lookup(skb, &k, &r);
+		if (r.source != FO_SRC_NONE)
+			owner_refresh(&r.owner);
+		flow_update_owner(&k, fv, &r, now, c);
+	}
+
+	policy_decide(fv, cfg);
+	if (!fv->verdict)
+		return TC_ACT_OK;
+	if (fv->verdict & FO_ACT_DROP) {
+		if (c)
+			c->v[FO_STAT_DROPPED]++;
+		return TC_ACT_SHOT;
+	}
+	if (fv->verdict & FO_ACT_MARK)
+		skb->mark = (skb->mark & ~fv->mark_mask) | (fv->mark & fv->mark_mask);
+	if (fv->verdict & FO_ACT_PRIORITY)
+		skb->priority = fv->priority;
+	if (c)
+		c->v[FO_STAT_MARKED]++;
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";
