@@ -94,12 +94,21 @@ wait_for() {
 	return 1
 }
 
+# Wait until something listens on PORT (tcp, or udp) in namespace NS. `ss` exits 0 even
+# when nothing matches, so the check is on its output.
+wait_listen() { # NS PORT [udp]
+	local flag=-Htln
+	[ "${3:-}" = udp ] && flag=-Huln
+	wait_for _listening "$1" "$2" "$flag"
+}
+_listening() { nsenter --net="/run/netns/$1" ss "$3" "sport = :$2" | grep -q .; }
+
 # A TCP listener in namespace NS on PORT, serving COUNT bytes to each client: a real program
 # with a known pid. Uses socat: the server process is the one that accepted.
 tcp_server() { # NS ADDR PORT NAME -> BG_PID
 	local ns=$1 addr=$2 port=$3
 	bg ip netns exec "$ns" socat -T 10 "TCP-LISTEN:$port,bind=$addr,reuseaddr,fork" SYSTEM:'cat'
-	wait_for ip netns exec "$ns" ss -Htln "sport = :$port" | grep -q .
+	wait_listen "$ns" "$port"
 }
 
 have_cmd() { command -v "$1" >/dev/null 2>&1; }

@@ -42,7 +42,7 @@ test_ingress_mark_counted_by_nftables_only_for_selected_process() {
 	nft_count_mark "$NS_B" 0x42 || return 1
 	fo -n "$NS_B" attach veth0 || return 1
 	fo mark add comm fo_sel mark 0x42 >/dev/null || return 1
-	wait_for in_b ss -Htln "sport = :9002" || return 1
+	wait_listen "$NS_B" 9002 || return 1
 	send_once socat 9001 || fail "client to fo_sel" || return 1
 	send_once socat 9002 || fail "client to fo_other" || return 1
 	sleep 0.3
@@ -64,7 +64,7 @@ test_egress_priority_lands_in_htb_class() {
 	in_a tc class add dev veth0 parent 1: classid 1:20 htb rate 1gbit || return 1
 	fo -n "$NS_A" attach veth0 || return 1
 	fo mark add comm fo_prio priority 1:10 >/dev/null || return 1
-	wait_for in_b ss -Htln "sport = :9003" || return 1
+	wait_listen "$NS_B" 9003 || return 1
 	send_once "$prio_cli" 9003 || fail "fo_prio client" || return 1
 	send_once socat 9003 || fail "plain client" || return 1
 	sleep 0.3
@@ -84,7 +84,7 @@ test_drop_stops_one_program_and_is_counted() {
 	bg ip netns exec "$NS_B" socat TCP-LISTEN:9004,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	fo -n "$NS_A" attach veth0 || return 1
 	fo mark add comm fo_blocked drop >/dev/null || return 1
-	wait_for in_b ss -Htln "sport = :9004" || return 1
+	wait_listen "$NS_B" 9004 || return 1
 	send_once "$blocked" 9004 && fail "fo_blocked got through" && return 1
 	send_once "$allowed" 9004 || fail "fo_allowed (same binary, other name) was blocked" || return 1
 	assert_ge "$(fo -j status | pyjson 'print(d["counters"]["dropped"])')" 1 "dropped counter" || return 1
@@ -109,7 +109,7 @@ test_rules_by_pid_uid_and_cgroup() {
 	fo mark add pid "$srv" mark 5 >/dev/null || return 1
 	fo mark add uid 65534 mark 9 >/dev/null || return 1
 	fo mark add cgroup "/$cg" mark 11 >/dev/null || return 1
-	wait_for in_b ss -Htln "sport = :9006" || return 1
+	wait_listen "$NS_B" 9006 || return 1
 	send_once socat 9005 || fail "client to pid-selected server" || return 1
 	in_a setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
 		"echo hi | timeout 5 socat -T 3 - TCP:$IP4_B:9006,connect-timeout=2" | grep -q hi || fail "uid client" || return 1
@@ -129,7 +129,7 @@ test_most_specific_rule_wins() {
 	fo -n "$NS_A" attach veth0 || return 1
 	fo mark add uid 0 mark 1 >/dev/null || return 1
 	fo mark add comm fo_prec mark 2 >/dev/null || return 1
-	wait_for in_b ss -Htln "sport = :9007" || return 1
+	wait_listen "$NS_B" 9007 || return 1
 	send_once "$cli" 9007 || return 1
 	send_once socat 9007 || return 1
 	sleep 0.2
@@ -144,7 +144,7 @@ test_policy_change_applies_to_existing_flow() {
 	bg ip netns exec "$NS_B" "$sink" TCP-LISTEN:9008,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	nft_count_mark "$NS_B" 0x77 || return 1
 	fo -n "$NS_B" attach veth0 || return 1
-	wait_for in_b ss -Htln "sport = :9008" || return 1
+	wait_listen "$NS_B" 9008 || return 1
 	bg in_a sh -c "while sleep 0.1; do echo tick; done | socat - TCP:$IP4_B:9008 >/dev/null"
 	WAIT=50 wait_for rx_at_least 9008 6 || fail "no traffic on the long-lived flow" || return 1
 	assert_eq "$(nft_counter "$NS_B")" 0 "marked before the rule" || return 1

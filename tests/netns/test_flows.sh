@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+# test_flows.sh — the owner of each flow, on both ends and in both directions, for real programs.
+
+# Start python's HTTP server in B on PORT; its pid is $BG_PID (ip netns exec execs it).
+http_server() { # PORT
+	mkdir -p "/tmp/fo-www-$TEST_ID" && echo "hello from $TEST_ID" > "/tmp/fo-www-$TEST_ID/index.html"
+	on_cleanup "rm -rf /tmp/fo-www-$TEST_ID"
+	bg ip netns exec "$NS_B" /usr/bin/python3 -m http.server "$1" --bind "${2:-$IP4_B}" \
+		--directory "/tmp/fo-www-$TEST_ID"
+	wait_listen "$NS_B" $1
+}
+
+# One flow in namespace NS matching FILTER; prints "pid comm tx_bytes>0 rx_bytes>0 source".
+one_flow() { # NS FILTER
+	fo -n "$1" -j flows | pyjson "m=[f for f in d if ($2)]; assert len(m)==1, m; f=m[0]; \
+print(f['pid'], f['comm'], f['tx_bytes']>0, f['rx_bytes']>0, f['owner_source'])"
+}
+
+test_curl_and_http_server_each_own_their_flow() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 || return 1
+	http_server 8080 || fail "server did not start" || return 1
+	local srv=$BG_PID out cli
+	# The client prints its own pid, then becomes curl.
+	out=$(in_a sh -c 'echo $$; exec curl -s --max-time 5 http://'"$IP4_B"':8080/index.html') || fail "curl" || return 1
+	cli=$(echo "$out" | head -1)
+	assert_contains "$out" "hello from $TEST_ID" "page" || return 1
+	assert_eq "$(one_flow "$NS_A" 'f["remote_port"]==8080')" "$cli curl True True socket" "client side" || return 1
+	assert_eq "$(one_flow "$NS_B" 'f["local_port"]==8080')" "$srv python3 True True socket" "server side"
+}
+
+test_flows_are_kept_apart_by_namespace() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 || return 1
+	http_server 8081 || return 1
+	in_a curl -s --max-time 5 "http://$IP4_B:8081/" >/dev/null || return 1
+	# Both veth0 have the same ifindex in their namespaces: only the cookie tells them apart.
+	assert_eq "$(fo -j flows | pyjson 'print(len({(f["ifindex"], f["netns_cookie"]) for f in d if f["proto"]=="tcp"}))')" 2 \
+		"distinct devices" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print(sorted({f["local"] for f in d if f["proto"]=="tcp"}))')" \
+		"['$IP4_A']" "local address in A" || return 1
+	assert_eq "$(fo -n "$NS_B" -j flows | pyjson 'print(sorted({f["local"] for f in d if f["proto"]=="tcp"}))')" \
+		"['$IP4_B']" "local address in B"
+}
+
+test_ipv6_tcp_owned_on_both_sides() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 || return 1
+	http_server 8082 "$IP6_B" || return 1
+	local srv=$BG_PID out cli
+	out=$(in_a sh -c 'echo $$; exec curl -s --max-time 5 "http://['"$IP6_B"']:8082/index.html"') || fail "curl" || return 1
+	cli=$(echo "$out" | head -1)
+	assert_eq "$(one_flow "$NS_A" 'f["remote_port"]==8082 and f["family"]==6')" "$cli curl True True socket" "client" || return 1
+	assert_eq "$(one_flow "$NS_B" 'f["local_port"]==8082 and f["family"]==6')" "$srv python3 True True socket" "server"
+}
+
+test_udp_request_and_reply_owned() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 || return 1
+	bg ip netns exec "$NS_B" socat -T 5 UDP-RECVFROM:9100,bind="$IP4_B",fork SYSTEM:cat
+	local srv=$BG_PID out cli
+	wait_listen "$NS_B" 9100 udp || return 1
+	out=$(in_a sh -c 'echo $$; exec socat -T 2 - UDP:'"$IP4_B"':9100' <<<ping) || return 1
+	cli=$(echo "$out" | head -1)
+	assert_contains "$out" "ping" "echo" || return 1
+	assert_eq "$(one_flow "$NS_A" 'f["proto"]=="udp" and f["remote_port"]==9100')" "$cli socat True True socket" "client" || return 1
+	# socat forks a child per datagram; the server's flow belongs to whoever answered.
+	local owner
+	owner=$(one_flow "$NS_B" 'f["proto"]=="udp" and f["local_port"]==9100') || return 1
+	assert_contains "$owner" "socat True True" "server flow" || return 1
+	local opid=${owner%% *}
+	[ "$opid" = "$srv" ] || [ "$(awk '{print $4}' "/proc/$opid/stat" 2>/dev/null)" = "$srv" ] ||
+		grep -q "PPid:.*$srv" "/proc/$opid/status" 2>/dev/null || ps -o ppid= -p "$opid" 2>/dev/null | grep -q "$srv" ||
+		[ "$(fo -j procs | pyjson "print([p['ppid'] for p in d if p['pid']==$opid][0])")" = "$srv" ] ||
+		fail "server flow owner $opid is neither the server $srv nor its child"
+}
+
+test_procs_lists_the_processes_with_their_traffic() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	bg ip netns exec "$NS_B" socat TCP-LISTEN:9101,bind="$IP4_B",reuseaddr SYSTEM:cat
+	wait_listen "$NS_B" 9101 || return 1
+	bg in_a sh -c "(head -c 20000 /dev/zero; sleep 30) | socat - TCP:$IP4_B:9101 >/dev/null"
+	WAIT=50 wait_for sh -c "$FO_BIN --pin-dir $PIN -j flows | grep -q '\"remote_port\":9101'" || return 1
+	sleep 0.5
+	local pid
+	pid=$(flows_where 'f["remote_port"]==9101' | pyjson 'print(d[0]["pid"])') || return 1
+	assert_eq "$(fo -j procs | pyjson "p=[p for p in d if p['pid']==$pid][0]; print(p['comm'], p['tx_bytes'] >= 20000, p['threads'] >= 1, p['uid'])")" \
+		"socat True True 0" "procs row of the client" || return 1
+	assert_eq "$(fo -j procs | pyjson "print(len(set(['pid','ppid','comm','uid','cgroup_id','threads','tx_bytes','rx_bytes']) - set(d[0].keys())))")" \
+		0 "procs fields" || return 1
+	fo procs --refresh >/dev/null || fail "procs --refresh"
+}
