@@ -42,5 +42,8 @@ int cmd_flows(struct cli *cli, int argc, char **argv);
 int cmd_procs(struct cli *cli, int argc, char **argv);
 int cmd_unload(struct cli *cli, int argc, char **argv);
 int cmd_mark(struct cli *cli, int argc, char **argv);
+int cmd_top(struct cli *cli, int argc, char **argv);
+int cmd_watch(struct cli *cli, int argc, char **argv);
+int cmd_metrics(struct cli *cli, int argc, char **argv);
 
 #endif

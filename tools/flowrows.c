@@ -6,6 +6,7 @@
 #include <string.h>
 #include "attach.h"
 #include "flowrows.h"
+#include "netns.h"
 #include "output.h"
 
 const char *source_name(int source)
@@ -143,4 +144,131 @@ json_t *flow_row(const struct flow_view *v, const struct flow_rec *f)
 	json_object_set_new(row, "first_seen", json_real(reader_unix_time(fv->first_ns)));
 	json_object_set_new(row, "last_seen", json_real(reader_unix_time(fv->last_ns)));
 	return row;
+}
+
+int view_filter_init(const struct cli *cli, const char *dev, struct view_filter *f)
+{
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->dev = dev;
+	if (!cli->netns)
+		return EXIT_OK;
+	err = netns_cookie(cli->netns, &f->netns_cookie);
+	if (err) {
+		fo_warn("%s: %s", cli->netns,
+			err == -ENOENT ? "no such network namespace" : strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	f->by_netns = true;
+	return EXIT_OK;
+}
+
+bool view_flow_selected(const struct flow_view *v, const struct flow_rec *f,
+			const struct view_filter *flt)
+{
+	char dev[32];
+
+	if (flt->by_netns && f->key.netns_cookie != flt->netns_cookie)
+		return false;
+	if (flt->dev) {
+		flow_dev(v, &f->key, dev, sizeof(dev));
+		if (strcmp(dev, flt->dev))
+			return false;
+	}
+	return true;
+}
+
+const char *flow_netns_name(const struct flow_view *v, __u32 ifindex, __u64 netns_cookie)
+{
+	size_t i;
+
+	for (i = 0; i < v->natt; i++)
+		if (v->att[i].key.ifindex == ifindex && v->att[i].val.netns_cookie == netns_cookie)
+			return v->att[i].val.netns;
+	return "";
+}
+
+static int cmp_sum(const void *a, const void *b)
+{
+	const struct proc_sum *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	if (x->netns_cookie != y->netns_cookie)
+		return x->netns_cookie < y->netns_cookie ? -1 : 1;
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+int view_sum_procs(const struct flow_view *v, const struct view_filter *flt, bool per_dev,
+		   struct proc_sum **out, size_t *n)
+{
+	struct proc_sum *s;
+	size_t i, k = 0;
+
+	/* One entry per selected flow, sorted, then runs of equal keys are merged in place:
+	 * n log n, where a search per flow would be quadratic on a full table. */
+	s = calloc(v->nflows ? v->nflows : 1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < v->nflows; i++) {
+		const struct flow_rec *f = &v->flows[i];
+		const struct flow_value *fv = &f->val;
+		struct proc_sum *p = &s[k];
+
+		if (!view_flow_selected(v, f, flt))
+			continue;
+		if (fv->source != FO_SRC_NONE) {
+			const struct proc_entry *pe = view_proc(v, fv->owner.pid, fv->owner.start_ns);
+
+			/* Name, uid and cgroup as flows shows them: the flow's owner record,
+			 * which the classifier refreshes from the pid table. */
+			p->pid = fv->owner.pid;
+			p->start_ns = fv->owner.start_ns;
+			p->uid = fv->owner.uid;
+			p->cgroup_id = fv->owner.cgroup_id;
+			p->exited = pe ? (pe->flags & FO_PROC_EXITED) != 0 : false;
+			comm_text(fv->owner.comm, FO_COMM_LEN, p->comm, sizeof(p->comm));
+		}
+		p->last_ns = fv->last_ns;
+		if (per_dev) {
+			p->ifindex = f->key.ifindex;
+			p->netns_cookie = f->key.netns_cookie;
+		}
+		p->tx_packets = fv->tx_packets;
+		p->tx_bytes = fv->tx_bytes;
+		p->rx_packets = fv->rx_packets;
+		p->rx_bytes = fv->rx_bytes;
+		p->flows = 1;
+		k++;
+	}
+	qsort(s, k, sizeof(*s), cmp_sum);
+	if (k) {
+		size_t w = 0;
+
+		for (i = 1; i < k; i++) {
+			if (!cmp_sum(&s[w], &s[i])) {
+				s[w].tx_packets += s[i].tx_packets;
+				s[w].tx_bytes += s[i].tx_bytes;
+				s[w].rx_packets += s[i].rx_packets;
+				s[w].rx_bytes += s[i].rx_bytes;
+				s[w].flows += s[i].flows;
+				if (s[i].last_ns > s[w].last_ns) {
+					/* A rename shows as the most recently active flow saw it. */
+					s[w].last_ns = s[i].last_ns;
+					s[w].uid = s[i].uid;
+					s[w].cgroup_id = s[i].cgroup_id;
+					memcpy(s[w].comm, s[i].comm, sizeof(s[w].comm));
+				}
+			} else {
+				s[++w] = s[i];
+			}
+		}
+		k = w + 1;
+	}
+	*out = s;
+	*n = k;
+	return 0;
 }

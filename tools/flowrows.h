@@ -3,9 +3,11 @@
 #ifndef FO_FLOWROWS_H
 #define FO_FLOWROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "attach.h"
+#include "cli.h"
 #include "reader.h"
 
 struct flow_view {
@@ -26,6 +28,39 @@ const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 s
 json_t *flow_row(const struct flow_view *v, const struct flow_rec *f);
 /* Which device name a flow was seen on. */
 void flow_dev(const struct flow_view *v, const struct flow_key *k, char *buf, size_t len);
+/* Which flows a listing keeps: -n NETNS (by the device's namespace cookie) and --dev DEV. */
+struct view_filter {
+	bool by_netns;
+	__u64 netns_cookie;
+	const char *dev; /* NULL: every device */
+};
+
+/* Fill F from -n (cli->netns) and DEV; reports its own error, returns 0 or an exit code. */
+int view_filter_init(const struct cli *cli, const char *dev, struct view_filter *f);
+bool view_flow_selected(const struct flow_view *v, const struct flow_rec *f,
+			const struct view_filter *flt);
+
+/* The traffic of one process (pid and start time), summed over the flows it owns. Flows with
+ * no owner sum into one entry with pid 0. With per_dev, one entry per process and device. */
+struct proc_sum {
+	__u32 pid;
+	__u32 uid;
+	__u64 start_ns;
+	__u64 cgroup_id;
+	char comm[80]; /* printable text (comm_text), as the most recently active flow names it */
+	bool exited;
+	__u32 ifindex;       /* per_dev only */
+	__u64 netns_cookie;  /* per_dev only */
+	__u64 tx_packets, tx_bytes, rx_packets, rx_bytes;
+	__u64 flows;
+	__u64 last_ns; /* the latest packet of any of its flows, CLOCK_BOOTTIME */
+};
+
+/* Sums sorted by (pid, start_ns[, netns_cookie, ifindex]). *out is malloc'd. */
+int view_sum_procs(const struct flow_view *v, const struct view_filter *flt, bool per_dev,
+		   struct proc_sum **out, size_t *n);
+/* The attachment record's namespace name for a device ("" for the one attach ran in). */
+const char *flow_netns_name(const struct flow_view *v, __u32 ifindex, __u64 netns_cookie);
 const char *source_name(int source);
 const char *reason_name(int reason);
 

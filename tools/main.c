@@ -19,6 +19,12 @@ static const struct command commands[] = {
 	{ "procs", cmd_procs, "procs [--refresh]", "the pid/comm table the classifier consults" },
 	{ "mark", cmd_mark, "mark add SELECTOR ACTION... | mark del ID | mark list",
 	  "marking policy: SELECTOR is comm NAME, pid N, uid N or cgroup PATH" },
+	{ "top", cmd_top, "top [--interval SEC] [--once] [--sort rx|tx|total] [--dev DEV]",
+	  "live per-process traffic, like nethogs" },
+	{ "watch", cmd_watch, "watch [--count N] [--timeout SEC] [--dev DEV]",
+	  "flow and process events as they happen (one reader at a time)" },
+	{ "metrics", cmd_metrics, "metrics [--dev DEV]",
+	  "counters in Prometheus text format, for node_exporter's textfile collector" },
 	{ "unload", cmd_unload, "unload", "detach everywhere and remove links, pins and maps" },
 };
 

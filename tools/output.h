@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <linux/types.h>
 
@@ -25,6 +26,17 @@ struct column {
 
 /* Print ROWS (an array of objects) as aligned columns under a header, like ss. */
 void out_table(const struct column *cols, size_t ncols, json_t *rows, bool numeric);
+/* The same table written to F; COLOUR sets the header in bold. top draws its screen with it. */
+void out_table_fp(FILE *f, const struct column *cols, size_t ncols, json_t *rows, bool numeric,
+		  bool colour);
+/* Whether human output may use escapes: stdout is a terminal and NO_COLOR is not set. */
+bool out_colour(void);
+/* Prometheus text exposition (format 0.0.4) of FAMILIES, an array of
+ * {"name", "type", "help", "samples": [{"labels": {k: v}, "value": n}]} -- the same objects
+ * `metrics -j` prints. Returns 0 or -EIO. */
+int out_prom(FILE *f, json_t *families);
+/* A label value escaped for the exposition format: backslash, double quote, newline. */
+void fmt_prom_label(const char *in, char *out, size_t len);
 /* Print V as JSON on one line (or indented with PRETTY), then a newline. */
 int out_json(json_t *v, bool pretty);
 /* "12.3 MiB" */
