@@ -225,6 +225,8 @@ static int on_event(void *data, const struct fo_event *ev)
 	else
 		print_human(w->cli, row);
 	json_decref(row);
+	if (ferror(stdout))
+		return -EPIPE; /* the reader went away (watch | head): stop like --count */
 	if (w->count && ++w->printed >= w->count)
 		return -ECANCELED;
 	return 0;
@@ -317,6 +319,8 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe is a write error we see, not a death that leaves the lock file. */
+	signal(SIGPIPE, SIG_IGN);
 	if (timeout > 0)
 		deadline = w.start_ns + (__u64)(timeout * 1e9);
 	last_check = w.start_ns;
@@ -333,6 +337,10 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 		err = events_poll(ev, wait_ms);
 		if (err == -ECANCELED)
 			break; /* --count reached */
+		if (err == -EPIPE) {
+			ret = EXIT_OK;
+			goto out;
+		}
 		if (err < 0 && err != -EINTR) {
 			fo_warn("%s/fo_events: %s", cli->pin_dir, strerror(-err));
 			ret = EXIT_RUNTIME;

@@ -157,7 +157,17 @@ test_watch_count_and_timeout_end_it() {
 	fo watch --timeout 3 >/dev/null &
 	sleep 0.5
 	assert_rc 1 fo watch --timeout 1 || return 1
-	assert_contains "$ERR" "one reader at a time" "second reader refused"
+	assert_contains "$ERR" "one reader at a time" "second reader refused" || return 1
+	wait
+	# A reader that goes away (| head -1) ends watch at its next line, and it lets go of
+	# its lock file.
+	(sleep 0.5; for i in 1 2 3 4 5 6; do /bin/true; done) &
+	t0=$SECONDS
+	fo -j watch --timeout 20 | head -1 >/dev/null
+	[ $((SECONDS - t0)) -le 5 ] || fail "watch outlived its reader by $((SECONDS - t0)) s" || return 1
+	local lock=/run/lock/flowowner-events${PIN//\//_}.lock
+	[ -d /run/lock ] || lock=/tmp/flowowner-events${PIN//\//_}.lock
+	[ ! -e "$lock" ] || fail "$lock left behind"
 	wait
 }
 
