@@ -34,6 +34,35 @@ static __always_inline void owner_egress(struct __sk_buff *skb, const struct flo
 	r->reason = FO_WHY_KERNEL; /* TIME_WAIT ACKs */
 }
 
+/*
+ * Would the stack route this arriving packet onward rather than deliver it? Asked only for
+ * new flows with no local socket, so the FIB lookup stays off the per-packet path.
+ */
+static __always_inline int ingress_forwarded(struct __sk_buff *skb, const struct pkt_info *p)
+{
+	struct bpf_fib_lookup f = {};
+	long ret;
+
+	f.family = p->family == 4 ? 2 /* AF_INET */ : 10 /* AF_INET6 */;
+	f.l4_protocol = p->proto;
+	f.sport = bpf_htons(p->sport);
+	f.dport = bpf_htons(p->dport);
+	f.tot_len = p->l3_len;
+	f.ifindex = skb->ifindex;
+	if (p->family == 4) {
+		f.ipv4_src = p->saddr[0];
+		f.ipv4_dst = p->daddr[0];
+	} else {
+		__builtin_memcpy(f.ipv6_src, p->saddr, 16);
+		__builtin_memcpy(f.ipv6_dst, p->daddr, 16);
+	}
+	ret = bpf_fib_lookup(skb, &f, sizeof(f), 0);
+	/* Local destinations answer NOT_FWDED; a route out (even one whose neighbour is not
+	 * resolved yet) means the packet passes through. */
+	return ret == BPF_FIB_LKUP_RET_SUCCESS || ret == BPF_FIB_LKUP_RET_NO_NEIGH ||
+	       ret == BPF_FIB_LKUP_RET_FRAG_NEEDED;
+}
+
 static __always_inline int classify(struct __sk_buff *skb, int egress)
 {
 	void *data = (void *)(long)skb->data;
@@ -45,7 +74,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	struct resolved r = {};
 	struct flow_value *fv;
 	__u64 now, ttl;
-	int why;
+	int why, pkt_why = 0; /* a packet with no owner on a flow that has one */
 
 	if (c)
 		c->v[FO_STAT_PACKETS]++;
@@ -70,11 +99,15 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv) {
 		if (p.icmp_echo && !egress)
-			r.reason = FO_WHY_KERNEL; /* an echo we did not send: the kernel answers it */
+			/* An echo request we did not send: the kernel answers it. A reply to an
+			 * echo we never saw leave has no socket we know of. */
+			r.reason = p.icmp_echo == 1 ? FO_WHY_KERNEL : FO_WHY_NO_SOCKET;
 		else if (egress)
 			owner_egress(skb, &k, &r);
 		else
 			owner_lookup(skb, &k, &r);
+		if (!egress && r.source == FO_SRC_NONE && ingress_forwarded(skb, &p))
+			r.reason = FO_WHY_FORWARDED;
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
 		fv = flow_create(&k, &r, now, c);
@@ -87,23 +120,32 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		/* The packet carries its socket: checking it costs one storage read, and catches a
 		 * socket handed to another process (fork, SCM_RIGHTS, accept) from its next packet. */
 		struct bpf_sock *sk = skb->sk;
+		struct bpf_sock *full = sk ? bpf_sk_fullsock(sk) : NULL;
+		int changed = 0;
 
-		if (sk) {
-			sk = bpf_sk_fullsock(sk);
-			if (sk) {
-				struct sock_owner *so = bpf_sk_storage_get(&fo_socks, sk, 0, 0);
+		if (full) {
+			struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
 
-				if (so && so->owner.pid &&
-				    (so->owner.pid != fv->owner.pid ||
-				     so->owner.start_ns != fv->owner.start_ns ||
-				     (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
-				      !(so->flags & FO_SOCK_SNAPSHOT)))) {
-					owner_from_sock(sk, FO_SRC_SOCKET, &r);
-					owner_refresh(&r.owner);
-					flow_update_owner(&k, fv, &r, now, c);
-				}
+			if (so && so->owner.pid &&
+			    (so->owner.pid != fv->owner.pid ||
+			     so->owner.start_ns != fv->owner.start_ns ||
+			     (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
+			      !(so->flags & FO_SOCK_SNAPSHOT)))) {
+				owner_from_sock(full, FO_SRC_SOCKET, &r);
+				owner_refresh(&r.owner);
+				flow_update_owner(&k, fv, &r, now, c);
+				changed = 1;
 			}
+		} else if (!sk) {
+			/* On a known flow, yet sent by no socket: a kernel reply (RST for a socket
+			 * that is gone) or a forwarded packet. The flow keeps its owner, as conntrack
+			 * keeps its entry; the packet itself is counted as unattributed. */
+			pkt_why = skb->ingress_ifindex ? FO_WHY_FORWARDED : FO_WHY_KERNEL;
+		} else if (sk->state == TCP_TIME_WAIT_FO) {
+			pkt_why = FO_WHY_KERNEL; /* the kernel acks for a socket its owner closed */
 		}
+		if (!changed && now - fv->owner_ns > ttl)
+			flow_refresh_owner(fv, now);
 	} else if (!p.icmp_echo && now - fv->owner_ns > ttl &&
 		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
 		/* Ingress has no socket on the packet: look again now and then, so a socket
@@ -112,16 +154,19 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
 		flow_update_owner(&k, fv, &r, now, c);
+	} else if (now - fv->owner_ns > ttl) {
+		/* Echo replies and other socketless protocols: the owner stays, its name may not. */
+		flow_refresh_owner(fv, now);
 	}
 
 	flow_count(&k, fv, egress, l3_bytes(skb->len, &p), p.tcp_flags, now, c);
 	if (c) {
 		c->v[FO_STAT_BYTES] += skb->len;
-		if (fv->source != FO_SRC_NONE) {
+		if (fv->source != FO_SRC_NONE && !pkt_why) {
 			c->v[FO_STAT_ATTRIBUTED]++;
 		} else {
 			c->v[FO_STAT_UNATTRIBUTED]++;
-			c->v[FO_STAT_WHY_BASE + (fv->reason & 7)]++;
+			c->v[FO_STAT_WHY_BASE + ((pkt_why ? pkt_why : fv->reason) & 7)]++;
 		}
 	}
 

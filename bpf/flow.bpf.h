@@ -64,6 +64,37 @@ static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 	return fv;
 }
 
+/* The same owner under a new name, uid or cgroup (rename, exec, setuid, migration): later
+ * packets carry it, and a policy by name or cgroup decides again. */
+static __always_inline void flow_rename(struct flow_value *fv, const struct owner *o)
+{
+	const __u64 *a = (const __u64 *)fv->owner.comm, *b = (const __u64 *)o->comm;
+
+	if (a[0] == b[0] && a[1] == b[1] && fv->owner.uid == o->uid &&
+	    fv->owner.cgroup_id == o->cgroup_id)
+		return;
+	__builtin_memcpy(fv->owner.comm, o->comm, FO_COMM_LEN);
+	fv->owner.uid = o->uid;
+	fv->owner.cgroup_id = o->cgroup_id;
+	fv->policy_gen = 0;
+}
+
+/* A known flow's owner, checked against the pid table now and then (owner TTL): one
+ * lookup per flow per TTL, not per packet. */
+static __always_inline void flow_refresh_owner(struct flow_value *fv, __u64 now)
+{
+	struct owner o;
+
+	fv->owner_ns = now;
+	if (fv->source == FO_SRC_NONE)
+		return;
+	o = fv->owner;
+	if (owner_refresh(&o)) {
+		fv->owner.start_ns = o.start_ns;
+		flow_rename(fv, &o);
+	}
+}
+
 /* Record a newly resolved owner on a known flow, if it differs from the one it had. */
 static __always_inline void flow_update_owner(const struct flow_key *k, struct flow_value *fv,
 					      const struct resolved *r, __u64 now,
@@ -78,8 +109,10 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 		return;
 	}
 	if (fv->owner.pid == r->owner.pid && fv->owner.start_ns == r->owner.start_ns &&
-	    fv->source == r->source)
+	    fv->source == r->source) {
+		flow_rename(fv, &r->owner);
 		return;
+	}
 	fv->owner = r->owner;
 	fv->source = r->source;
 	fv->reason = FO_WHY_NONE;

@@ -31,10 +31,13 @@ static __always_inline void owner_from_sock(struct bpf_sock *sk, __u8 via, struc
 	}
 	r->owner = so->owner;
 	r->reason = FO_WHY_NONE;
-	if (so->flags & FO_SOCK_SNAPSHOT)
+	/* A listener's record: on the listener itself (a SYN arriving for it), or cloned into an
+	 * accepted socket no process has used yet. Either way the owner is inherited from the
+	 * process that called listen(), even when the snapshot found that listener. */
+	if (so->flags & FO_SOCK_LISTENER)
+		r->source = FO_SRC_LISTENER;
+	else if (so->flags & FO_SOCK_SNAPSHOT)
 		r->source = FO_SRC_SNAPSHOT;
-	else if ((so->flags & FO_SOCK_LISTENER) && sk->state != TCP_LISTEN_FO)
-		r->source = FO_SRC_LISTENER; /* an accepted socket no process has used yet */
 	else
 		r->source = via;
 }
@@ -44,19 +47,32 @@ static __always_inline void owner_from_sock(struct bpf_sock *sk, __u8 via, struc
  * (they change with exec, rename and migration); the socket's copy is the fallback
  * for a process that has gone.
  */
-static __always_inline void owner_refresh(struct owner *o)
+static __always_inline int owner_refresh(struct owner *o)
 {
 	struct proc_entry *pe;
 	__u32 pid = o->pid;
+	__u64 *a, *b;
+	int changed;
 
 	if (!pid)
-		return;
+		return 0;
 	pe = bpf_map_lookup_elem(&fo_procs, &pid);
-	if (!pe || pe->start_ns != o->start_ns)
-		return;
-	__builtin_memcpy(o->comm, pe->comm, FO_COMM_LEN);
-	o->uid = pe->uid;
-	o->cgroup_id = pe->cgroup_id;
+	/* Start time 0 is a socket made by a process the table had not seen yet: the pid
+	 * alone is then all there is, and the table's entry made at its fork is the one. */
+	if (!pe || (pe->start_ns != o->start_ns && o->start_ns))
+		return 0;
+	/* Names are 16 NUL-padded bytes: two word compares, no string work. */
+	a = (__u64 *)o->comm;
+	b = (__u64 *)pe->comm;
+	changed = a[0] != b[0] || a[1] != b[1] || o->uid != pe->uid ||
+		  o->cgroup_id != pe->cgroup_id || o->start_ns != pe->start_ns;
+	if (changed) {
+		__builtin_memcpy(o->comm, pe->comm, FO_COMM_LEN);
+		o->uid = pe->uid;
+		o->cgroup_id = pe->cgroup_id;
+		o->start_ns = pe->start_ns;
+	}
+	return changed;
 }
 
 /* The tuple as the local stack would see it arriving: source is the remote end. */

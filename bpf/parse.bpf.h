@@ -30,7 +30,7 @@ struct pkt_info {
 	__u8 family;
 	__u8 proto;
 	__u8 tcp_flags;
-	__u8 icmp_echo; /* an echo request or reply: ports carry the identifier */
+	__u8 icmp_echo; /* 1 echo request, 2 echo reply: ports carry the identifier */
 	__u32 l3_off;
 	__u32 l3_len; /* from the IP header; 0 when it does not say (jumbo, BIG TCP) */
 };
@@ -66,7 +66,9 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct pkt_info *p
 		if ((p->proto == IPPROTO_ICMP && (b[0] == ICMP_ECHO || b[0] == ICMP_ECHOREPLY)) ||
 		    (p->proto == IPPROTO_ICMPV6 &&
 		     (b[0] == ICMPV6_ECHO_REQUEST || b[0] == ICMPV6_ECHO_REPLY))) {
-			p->icmp_echo = 1;
+			/* 1 for a request, 2 for a reply: a reply nobody asked for is not the
+			 * kernel answering, it is traffic for no socket. */
+			p->icmp_echo = (b[0] == ICMP_ECHO || b[0] == ICMPV6_ECHO_REQUEST) ? 1 : 2;
 			p->sport = ((__u16)b[4] << 8) | b[5];
 			p->dport = p->sport;
 		}

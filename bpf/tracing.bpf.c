@@ -5,6 +5,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "flow.bpf.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -59,6 +60,56 @@ static __always_inline int sock_is_inet(struct sock *sk)
 	return family == AF_INET || family == AF_INET6;
 }
 
+/*
+ * A TCP socket changed hands: move its flow too, now, rather than at its next packet, so an
+ * idle connection names its new owner (a pre-forked worker that accepted and reads, say).
+ * The flow is keyed by the device it was seen on; for a local socket that device lives in the
+ * socket's namespace, and sk_rx_dst_ifindex names it. Asymmetric routes (a flow seen on
+ * another device) wait for their next packet.
+ */
+static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_owner *so)
+{
+	struct flow_key k = {};
+	struct flow_value *fv;
+	struct resolved r = {};
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	k.netns_cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	k.ifindex = BPF_CORE_READ(sk, sk_rx_dst_ifindex);
+	k.proto = IPPROTO_TCP;
+	k.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	k.remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!k.ifindex || !k.remote_port)
+		return;
+	if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&k.local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
+		BPF_CORE_READ_INTO(&k.remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+		/* A dual-stack socket talking IPv4: its packets, and so its flow, are IPv4. */
+		if (!k.remote[0] && !k.remote[1] && k.remote[2] == bpf_htonl(0xffff)) {
+			k.family = 4;
+			k.local[0] = k.local[3];
+			k.remote[0] = k.remote[3];
+			k.local[1] = k.local[2] = k.local[3] = 0;
+			k.remote[1] = k.remote[2] = k.remote[3] = 0;
+		} else {
+			k.family = 6;
+		}
+	} else {
+		k.family = 4;
+		k.local[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		k.remote[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	}
+	fv = bpf_map_lookup_elem(&fo_flows, &k);
+	if (!fv)
+		return;
+	r.owner = so->owner;
+	r.source = FO_SRC_SOCKET;
+	owner_refresh(&r.owner);
+	flow_update_owner(&k, fv, &r, bpf_ktime_get_boot_ns(), counters_get());
+}
+
 /* Record that task T uses SK. Cheap when nothing changed: sockets are used far more often
  * than they change hands. */
 static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, __u32 flags)
@@ -82,11 +133,15 @@ static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, _
 	so->flags = flags;
 	so->updated_ns = bpf_ktime_get_boot_ns();
 	stat_inc(FO_STAT_SOCK_OWNED);
+	if (!flags)
+		flow_follow_sock(sk, so);
 }
 
-/* socket(): the creator owns it before its first packet leaves. */
-SEC("cgroup/sock_create")
-int fo_sock_create(struct bpf_sock *ctx)
+/*
+ * The calling process takes SK, from a cgroup hook (no task pointer there): start time and
+ * the leader's name come from the pid table. FORCE rewrites even an unchanged owner.
+ */
+static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
 {
 	struct sock_owner *so;
 	struct proc_entry *pe;
@@ -94,15 +149,17 @@ int fo_sock_create(struct bpf_sock *ctx)
 	__u32 tgid = pid_tgid >> 32;
 
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
-		return 1;
+		return;
 	so = bpf_sk_storage_get(&fo_socks, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!so)
-		return 1;
+		return;
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (!force && so->owner.pid == tgid && !so->flags &&
+	    (!pe || so->owner.start_ns == pe->start_ns))
+		return;
 	so->owner.pid = tgid;
 	so->owner.uid = (__u32)bpf_get_current_uid_gid();
 	so->owner.cgroup_id = bpf_get_current_cgroup_id();
-	/* This hook cannot read the task: its start time and leader's name come from the table. */
-	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
 	if (pe) {
 		so->owner.start_ns = pe->start_ns;
 		__builtin_memcpy(so->owner.comm, pe->comm, FO_COMM_LEN);
@@ -113,7 +170,62 @@ int fo_sock_create(struct bpf_sock *ctx)
 	so->flags = 0;
 	so->updated_ns = bpf_ktime_get_boot_ns();
 	stat_inc(FO_STAT_SOCK_OWNED);
+}
+
+/* socket(): the creator owns it before its first packet leaves. */
+SEC("cgroup/sock_create")
+int fo_sock_create(struct bpf_sock *ctx)
+{
+	sock_claim_current(ctx, 1);
 	return 1; /* observe only: never refuse a socket */
+}
+
+/*
+ * sendto()/sendmsg() with an address on a UDP socket, and connect(): these hooks run in the
+ * caller before any packet leaves, so a socket handed to another process (SCM_RIGHTS, fork)
+ * is attributed to its new user from that user's first datagram, not its second
+ * (sock_send_length fires only after the send).
+ */
+SEC("cgroup/sendmsg4")
+int fo_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	if (ctx->sk)
+		sock_claim_current(ctx->sk, 0);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int fo_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	if (ctx->sk)
+		sock_claim_current(ctx->sk, 0);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int fo_connect4(struct bpf_sock_addr *ctx)
+{
+	if (ctx->sk)
+		sock_claim_current(ctx->sk, 0);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int fo_connect6(struct bpf_sock_addr *ctx)
+{
+	if (ctx->sk)
+		sock_claim_current(ctx->sk, 0);
+	return 1;
+}
+
+/* TCP data is queued here in the sender's context, before tcp_push sends it: the same
+ * hand-over reasoning as sendmsg4 above, for TCP. */
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(fo_tcp_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb,
+	     int size_goal)
+{
+	sock_claim(sk, bpf_get_current_task_btf(), 0);
+	return 0;
 }
 
 /* sendmsg/recvmsg: the socket follows the last process that used it. */
@@ -179,6 +291,7 @@ int BPF_PROG(fo_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		bpf_probe_read_kernel_str(pe->comm, sizeof(pe->comm), &p->comm);
 		pe->threads = 1;
 		pe->uid = BPF_CORE_READ(p, cred, uid.val);
+		pe->cgroup_id = task_cgroup_id(p);
 		return 0;
 	}
 	proc_fill(&e, p);
@@ -199,6 +312,25 @@ int BPF_PROG(fo_rename, struct task_struct *task, const char *comm)
 	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
 	if (pe)
 		bpf_probe_read_kernel_str(pe->comm, sizeof(pe->comm), comm);
+	return 0;
+}
+
+/* A process moved to another cgroup (container start, systemd): its later packets carry
+ * the new cgroup id. Only the leader's move, or a whole-group move, moves the process. */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(fo_cgroup_move, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	struct proc_entry *pe;
+	__u32 tgid = task->tgid;
+
+	if (!threadgroup && task->pid != task->tgid)
+		return 0;
+	/* The tracepoint fires after the move: read the v2 cgroup the task is in now, which
+	 * is right whichever hierarchy (v1 or v2) DST belongs to. */
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (pe)
+		pe->cgroup_id = task_cgroup_id(task);
 	return 0;
 }
 

@@ -247,7 +247,8 @@ static int load_tracing(const char *pin_dir, const struct fo_limits *lim, char *
 			}
 			continue;
 		}
-		if (at == BPF_CGROUP_INET_SOCK_CREATE) {
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR) {
 			if (cg_fd < 0) {
 				cg_fd = cgroup_root_open();
 				if (cg_fd < 0) {
