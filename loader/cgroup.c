@@ -76,35 +76,99 @@ int cgroup_id_of(const char *path, __u64 *id)
 	return 0;
 }
 
-static __u64 want_id;
-static char *found_path;
-static size_t found_len;
-static size_t root_len;
+/* nftw passes no user pointer: the table being filled during one walk. */
+static struct cgroup_table *walk_table;
+static size_t walk_root_len;
 
 static int visit(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
 {
-	__u64 id;
+	struct cgroup_table *t = walk_table;
+	struct cgroup_ent *e;
+	const char *rel = fpath[walk_root_len] ? fpath + walk_root_len : "/";
 
 	if (type != FTW_D)
 		return 0;
-	if (cgroup_id_of(fpath, &id) || id != want_id)
-		return 0;
-	snprintf(found_path, found_len, "%s", fpath[root_len] ? fpath + root_len : "/");
-	return 1;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+
+		e = realloc(t->ent, cap * sizeof(*e));
+		if (!e)
+			return -1;
+		t->ent = e;
+		t->cap = cap;
+	}
+	e = &t->ent[t->n];
+	/* On cgroup v2 a directory's inode number is its kernfs node id: the cgroup id the
+	 * kernel reports, so the walk needs no call beyond the stat nftw already made. */
+	e->id = sb->st_ino;
+	e->path = strdup(rel);
+	if (!e->path)
+		return -1;
+	t->n++;
+	return 0;
 }
 
-int cgroup_path_of(__u64 id, char *buf, size_t len)
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct cgroup_ent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int cgroup_table_load(struct cgroup_table *t)
 {
 	char root[4096];
 	int err;
 
+	memset(t, 0, sizeof(*t));
 	err = cgroup_root(root, sizeof(root));
 	if (err)
 		return err;
-	want_id = id;
-	found_path = buf;
-	found_len = len;
-	root_len = strlen(root);
+	walk_table = t;
+	walk_root_len = strlen(root);
 	err = nftw(root, visit, 16, FTW_PHYS | FTW_MOUNT);
-	return err == 1 ? 0 : -ENOENT;
+	walk_table = NULL;
+	if (err) {
+		cgroup_table_free(t);
+		return -ENOMEM;
+	}
+	qsort(t->ent, t->n, sizeof(*t->ent), cmp_ent);
+	return 0;
+}
+
+const char *cgroup_table_path(const struct cgroup_table *t, __u64 id)
+{
+	struct cgroup_ent key = { .id = id }, *e;
+
+	if (!t->n)
+		return NULL;
+	e = bsearch(&key, t->ent, t->n, sizeof(*t->ent), cmp_ent);
+	return e ? e->path : NULL;
+}
+
+void cgroup_table_free(struct cgroup_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->ent[i].path);
+	free(t->ent);
+	memset(t, 0, sizeof(*t));
+}
+
+int cgroup_path_of(__u64 id, char *buf, size_t len)
+{
+	struct cgroup_table t;
+	const char *path;
+	int err;
+
+	err = cgroup_table_load(&t);
+	if (err)
+		return err;
+	path = cgroup_table_path(&t, id);
+	if (path)
+		snprintf(buf, len, "%s", path);
+	err = path ? 0 : -ENOENT;
+	cgroup_table_free(&t);
+	return err;
 }

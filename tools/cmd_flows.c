@@ -63,12 +63,31 @@ static void col_owner(json_t *row, char *buf, size_t len)
 			 json_is_true(json_object_get(row, "owner_exited")) ? ",exited" : "");
 }
 
+/* With --pidns the pid as that namespace sees it, "-" where it cannot see the owner. */
+static void col_pid(json_t *row, char *buf, size_t len)
+{
+	json_t *ns = json_object_get(row, "ns_pid");
+	json_t *pid = ns ? ns : json_object_get(row, "pid");
+
+	if (json_is_integer(pid))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(pid));
+	else
+		snprintf(buf, len, "-");
+}
+
+static void col_cgroup(json_t *row, char *buf, size_t len)
+{
+	const char *path = json_string_value(json_object_get(row, "cgroup"));
+
+	snprintf(buf, len, "%s", path && json_integer_value(json_object_get(row, "pid")) ? path : "-");
+}
+
 static const struct column flow_cols[] = {
 	{ "Proto", "proto", COL_STR, NULL },
 	{ "Local Address:Port", NULL, COL_CUSTOM, col_local },
 	{ "Peer Address:Port", NULL, COL_CUSTOM, col_remote },
 	{ "Dev", "dev", COL_STR, NULL },
-	{ "Pid", "pid", COL_NUM, NULL },
+	{ "Pid", NULL, COL_CUSTOM, col_pid },
 	{ "Comm", "comm", COL_STR, NULL },
 	{ "Uid", "uid", COL_NUM, NULL },
 	{ "TxPkts", "tx_packets", COL_NUM, NULL },
@@ -77,6 +96,7 @@ static const struct column flow_cols[] = {
 	{ "RxBytes", "rx_bytes", COL_BYTES, NULL },
 	{ "Mark", "mark", COL_NUM, NULL },
 	{ "Owner", NULL, COL_CUSTOM, col_owner },
+	{ "Cgroup", NULL, COL_CUSTOM, col_cgroup },
 };
 
 int cmd_flows(struct cli *cli, int argc, char **argv)
@@ -86,8 +106,11 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "dev", required_argument, NULL, 'd' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "pidns", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long long pidns_ref = 0;
+	struct pidns_view pidns;
 	struct flow_view v;
 	unsigned long long pid = 0;
 	const char *comm = NULL, *dev = NULL;
@@ -109,6 +132,10 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 			break;
 		case 'c': comm = optarg; break;
 		case 'd': dev = optarg; break;
+		case 'N':
+			if (parse_u64(optarg, 0x7fffffff, &pidns_ref) || !pidns_ref)
+				return fo_usage("flows", "--pidns %s: not a process id", optarg);
+			break;
 		case 's':
 			if (!strcmp(optarg, "bytes"))
 				sort_by = SORT_BYTES;
@@ -137,11 +164,20 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 		}
 		by_ns = true;
 	}
+	if (pidns_ref) {
+		err = pidns_open((pid_t)pidns_ref, &pidns);
+		if (err) {
+			fo_warn("pid %llu: cannot read its pid namespace: %s", pidns_ref, strerror(-err));
+			return EXIT_RUNTIME;
+		}
+	}
 	err = view_load(cli->pin_dir, &v);
 	if (err) {
 		fo_warn("%s: cannot read flows: %s", cli->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	if (pidns_ref)
+		v.pidns = &pidns;
 	qsort(v.flows, v.nflows, sizeof(*v.flows), cmp_flows);
 	rows = json_array();
 	for (i = 0; i < v.nflows; i++) {

@@ -18,8 +18,27 @@ static int cmp_pid(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+static void col_cgroup(json_t *row, char *buf, size_t len)
+{
+	const char *path = json_string_value(json_object_get(row, "cgroup"));
+
+	snprintf(buf, len, "%s", path ? path : "-");
+}
+
+/* With --pidns the pid as that namespace sees it, "-" where it cannot see the process. */
+static void col_pid(json_t *row, char *buf, size_t len)
+{
+	json_t *ns = json_object_get(row, "ns_pid");
+	json_t *pid = ns ? ns : json_object_get(row, "pid");
+
+	if (json_is_integer(pid))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(pid));
+	else
+		snprintf(buf, len, "-");
+}
+
 static const struct column proc_cols[] = {
-	{ "Pid", "pid", COL_NUM, NULL },
+	{ "Pid", NULL, COL_CUSTOM, col_pid },
 	{ "PPid", "ppid", COL_NUM, NULL },
 	{ "Uid", "uid", COL_NUM, NULL },
 	{ "Thr", "threads", COL_NUM, NULL },
@@ -28,15 +47,19 @@ static const struct column proc_cols[] = {
 	{ "Flows", "flows", COL_NUM, NULL },
 	{ "State", "state", COL_STR, NULL },
 	{ "Comm", "comm", COL_STR, NULL },
+	{ "Cgroup", NULL, COL_CUSTOM, col_cgroup },
 };
 
 int cmd_procs(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "refresh", no_argument, NULL, 'r' },
+		{ "pidns", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_args snap = {};
+	unsigned long long pidns_ref = 0;
+	struct pidns_view pidns;
 	struct flow_view v;
 	bool refresh = false;
 	json_t *rows;
@@ -48,6 +71,10 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': refresh = true; break;
+		case 'N':
+			if (parse_u64(optarg, 0x7fffffff, &pidns_ref) || !pidns_ref)
+				return fo_usage("procs", "--pidns %s: not a process id", optarg);
+			break;
 		default:
 			return fo_usage("procs", "%s: unknown option", argv[optind - 1]);
 		}
@@ -68,11 +95,20 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 		}
 		fo_info(cli, "snapshot: %u processes, %u threads", snap.processes, snap.threads);
 	}
+	if (pidns_ref) {
+		err = pidns_open((pid_t)pidns_ref, &pidns);
+		if (err) {
+			fo_warn("pid %llu: cannot read its pid namespace: %s", pidns_ref, strerror(-err));
+			return EXIT_RUNTIME;
+		}
+	}
 	err = view_load(cli->pin_dir, &v);
 	if (err) {
 		fo_warn("%s: cannot read the process table: %s", cli->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	if (pidns_ref)
+		v.pidns = &pidns;
 	qsort(v.procs, v.nprocs, sizeof(*v.procs), cmp_pid);
 	rows = json_array();
 	for (i = 0; i < v.nprocs; i++) {
@@ -99,6 +135,7 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 		json_object_set_new(row, "comm", json_string(comm));
 		json_object_set_new(row, "uid", json_integer(p->uid));
 		json_object_set_new(row, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
+		view_row_container(&v, row, p->pid, p->start_ns, p->cgroup_id);
 		json_object_set_new(row, "threads", json_integer(p->threads));
 		json_object_set_new(row, "tx_bytes", json_integer((json_int_t)tx));
 		json_object_set_new(row, "rx_bytes", json_integer((json_int_t)rx));

@@ -47,6 +47,8 @@ int view_load(const char *pin_dir, struct flow_view *v)
 		err = attach_list(pin_dir, &v->att, &v->natt);
 	if (err)
 		view_free(v);
+	else
+		cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
 	return err;
 }
 
@@ -55,7 +57,37 @@ void view_free(struct flow_view *v)
 	free(v->flows);
 	free(v->procs);
 	free(v->att);
+	cgroup_table_free(&v->cg);
 	memset(v, 0, sizeof(*v));
+}
+
+bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns)
+{
+	const struct proc_entry *pe = view_proc(v, pid, start_ns);
+	size_t i;
+
+	if (pe)
+		return (pe->flags & FO_PROC_EXITED) != 0;
+	/* The pid belongs to a process with another start time: the owner is gone. */
+	for (i = 0; i < v->nprocs; i++)
+		if (v->procs[i].pid == pid)
+			return true;
+	return false;
+}
+
+void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
+			__u64 cgroup_id)
+{
+	const char *path = cgroup_id ? cgroup_table_path(&v->cg, cgroup_id) : NULL;
+	pid_t nspid;
+
+	json_object_set_new(row, "cgroup", path ? json_string(path) : json_null());
+	if (!v->pidns)
+		return;
+	if (pid && !pidns_pid_of(v->pidns, (pid_t)pid, start_ns, &nspid))
+		json_object_set_new(row, "ns_pid", json_integer(nspid));
+	else
+		json_object_set_new(row, "ns_pid", json_null());
 }
 
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns)
@@ -86,18 +118,16 @@ json_t *flow_row(const struct flow_view *v, const struct flow_rec *f)
 {
 	const struct flow_key *k = &f->key;
 	const struct flow_value *fv = &f->val;
-	const struct proc_entry *pe = NULL;
 	char local[64], remote[64], dev[32], comm[80], pbuf[8];
 	json_t *row;
 
 	fmt_addr(k->family, k->local, local, sizeof(local));
 	fmt_addr(k->family, k->remote, remote, sizeof(remote));
 	flow_dev(v, k, dev, sizeof(dev));
-	if (fv->source != FO_SRC_NONE)
-		pe = view_proc(v, fv->owner.pid, fv->owner.start_ns);
-	/* The table knows the name a live process has now (rename, exec); the flow keeps the
-	 * one it had when last seen, for processes that are gone. */
-	comm_text(pe ? pe->comm : fv->owner.comm, FO_COMM_LEN, comm, sizeof(comm));
+	/* The owner as the flow's latest packets saw it: the classifier refreshes the name, uid
+	 * and cgroup from the pid table (owner TTL), so a rename or exec shows in a flow that
+	 * carried packets after it, and a flow idle since keeps the name it had. */
+	comm_text(fv->owner.comm, FO_COMM_LEN, comm, sizeof(comm));
 
 	row = json_object();
 	json_object_set_new(row, "proto", json_string(proto_name(k->proto, pbuf, sizeof(pbuf))));
@@ -117,12 +147,13 @@ json_t *flow_row(const struct flow_view *v, const struct flow_rec *f)
 	} else {
 		json_object_set_new(row, "pid", json_integer(fv->owner.pid));
 		json_object_set_new(row, "comm", json_string(comm));
-		json_object_set_new(row, "uid", json_integer(pe ? pe->uid : fv->owner.uid));
-		json_object_set_new(row, "cgroup_id",
-				    json_integer((json_int_t)(pe ? pe->cgroup_id : fv->owner.cgroup_id)));
+		json_object_set_new(row, "uid", json_integer(fv->owner.uid));
+		json_object_set_new(row, "cgroup_id", json_integer((json_int_t)fv->owner.cgroup_id));
 		json_object_set_new(row, "owner_exited",
-				    json_boolean(pe ? (pe->flags & FO_PROC_EXITED) != 0 : false));
+				    json_boolean(view_owner_exited(v, fv->owner.pid, fv->owner.start_ns)));
 	}
+	view_row_container(v, row, fv->source == FO_SRC_NONE ? 0 : fv->owner.pid,
+			   fv->owner.start_ns, fv->source == FO_SRC_NONE ? 0 : fv->owner.cgroup_id);
 	json_object_set_new(row, "tx_packets", json_integer((json_int_t)fv->tx_packets));
 	json_object_set_new(row, "tx_bytes", json_integer((json_int_t)fv->tx_bytes));
 	json_object_set_new(row, "rx_packets", json_integer((json_int_t)fv->rx_packets));

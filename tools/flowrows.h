@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "attach.h"
+#include "cgroup.h"
 #include "cli.h"
+#include "pidns.h"
 #include "reader.h"
 
 struct flow_view {
@@ -17,6 +19,8 @@ struct flow_view {
 	size_t nprocs;
 	struct attach_rec *att;
 	size_t natt;
+	struct cgroup_table cg;         /* cgroup id -> path, read once per listing */
+	const struct pidns_view *pidns; /* --pidns: rows add ns_pid; NULL otherwise */
 };
 
 /* Read flows, processes and attachments once, for one consistent listing. */
@@ -24,6 +28,11 @@ int view_load(const char *pin_dir, struct flow_view *v);
 void view_free(struct flow_view *v);
 /* The process entry for (pid, start), or NULL. */
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns);
+/* Whether the owner (pid, start) is gone: marked exited, or its pid now names another process. */
+bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns);
+/* Add "cgroup" (path) and, with --pidns, "ns_pid" (null when not visible there) to ROW. */
+void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
+			__u64 cgroup_id);
 /* One flow as the JSON object flows -j prints (see CONTRACT.md). */
 json_t *flow_row(const struct flow_view *v, const struct flow_rec *f);
 /* Which device name a flow was seen on. */
