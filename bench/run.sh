@@ -1,0 +1,331 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# run.sh — `make bench`: every figure of docs/performance.md, each against a baseline measured in
+# the same run, alternated A/B, written to $OUT/bench/results/ and summarised by bench/report.py.
+#
+# Everything happens in two namespaces of its own (fob<pid>a/b joined by veth0) with a private pin
+# dir; nothing touches the host's interfaces. A benchmark never fails a build: problems are
+# reported and the script goes on with the next figure.
+#
+# Knobs: BENCH_ROUNDS (A/B alternations, default 5), BENCH_SECONDS (per throughput run, 3),
+# BENCH_REPEAT (test-run repeat, 1000000), BENCH_BATCH (single runs per new-flow batch, 1000),
+# BENCH_PROCS ("1000 5000 10000"), BENCH_SOCKS (10000), BENCH_ONLY (space-separated figure names:
+# classifier throughput snapshot sockets memory xdp).
+
+set -u
+OUT=${OUT:-build}
+OUT=$(cd "$OUT" && pwd)
+FO_BIN=$OUT/flowowner
+BIN=$OUT/bench
+RES=$BIN/results
+SRC=$(cd "$(dirname "$0")" && pwd)
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECONDS:-3}
+REPEAT=${BENCH_REPEAT:-1000000}
+BATCH=${BENCH_BATCH:-1000}
+PROC_SIZES=${BENCH_PROCS:-1000 5000 10000}
+NSOCKS=${BENCH_SOCKS:-10000}
+ONLY=${BENCH_ONLY:-classifier throughput snapshot sockets memory xdp}
+
+ID=$$
+NS_A="fob${ID}a"
+NS_B="fob${ID}b"
+PIN="/sys/fs/bpf/fo-bench-${ID}"
+IP4_A="10.254.$((ID % 250)).1"
+IP4_B="10.254.$((ID % 250)).2"
+IP6_A="fd00:fe:$(printf %x $((ID % 65536)))::1"
+IP6_B="fd00:fe:$(printf %x $((ID % 65536)))::2"
+_pids=()
+_stats_saved=""
+
+fo() { "$FO_BIN" --pin-dir "$PIN" "$@"; }
+in_a() { nsenter --net="/run/netns/$NS_A" "$@"; } # nsenter keeps /sys/fs/bpf: pins stay visible
+in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
+log() { printf 'bench: %s\n' "$*" >&2; }
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+
+cleanup() {
+	local p
+	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+	[ -n "$_stats_saved" ] && sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
+	[ -d "$PIN" ] && fo unload >/dev/null 2>&1
+	[ -d "$PIN" ] && rm -rf "$PIN"
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Start a background process we own, and remember its pid for cleanup. in_a/in_b are expanded
+# here so that the pid is the command's own (nsenter execs it), not a subshell's.
+bg() {
+	case $1 in
+	in_a) set -- nsenter --net="/run/netns/$NS_A" "${@:2}" ;;
+	in_b) set -- nsenter --net="/run/netns/$NS_B" "${@:2}" ;;
+	esac
+	"$@" &
+	BG_PID=$!
+	_pids+=("$BG_PID")
+}
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# Wait for a helper that prints "ready N" into FILE (up to 60 s: forking 10k processes takes a while).
+wait_ready() {
+	local t=600
+	while [ "$t" -gt 0 ]; do grep -q '^ready' "$1" 2>/dev/null && return 0; sleep 0.1; t=$((t - 1)); done
+	return 1
+}
+
+setup() {
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	ip link add veth0 netns "$NS_A" type veth peer name veth0 netns "$NS_B" || return 1
+	ip -n "$NS_A" addr add "$IP4_A/24" dev veth0 && ip -n "$NS_B" addr add "$IP4_B/24" dev veth0 &&
+		ip -n "$NS_A" addr add "$IP6_A/64" dev veth0 nodad &&
+		ip -n "$NS_B" addr add "$IP6_B/64" dev veth0 nodad || return 1
+	for ns in "$NS_A" "$NS_B"; do
+		ip -n "$ns" link set lo up && ip -n "$ns" link set veth0 up || return 1
+	done
+}
+
+attach_both() { fo -n "$NS_A" attach veth0 >/dev/null && fo -n "$NS_B" attach veth0 >/dev/null; }
+# Detaching what is already detached is fine here: only the end state matters.
+detach_both() {
+	local ns
+	for ns in "$NS_A" "$NS_B"; do
+		fo -n "$ns" detach veth0 >/dev/null 2>&1
+		tc -n "$ns" filter show dev veth0 egress 2>/dev/null | grep -q flowowner && return 1
+	done
+	return 0
+}
+
+# Timed command: appends "FIG SIZE ROUND NAME T0 T1" ($EPOCHREALTIME: no fork inside the window).
+# The command's stdout goes to $RES/last.out, so the listing is really written somewhere.
+timed() { # FILE FIG SIZE ROUND NAME CMD...
+	local file=$1 fig=$2 size=$3 round=$4 name=$5 t0 t1
+	shift 5
+	t0=$EPOCHREALTIME
+	"$@" >"$RES/last.out" 2>/dev/null
+	t1=$EPOCHREALTIME
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$fig" "$size" "$round" "$name" "$t0" "$t1" >>"$file"
+}
+
+# Run-time counters of the pinned classifier programs: "run_time_ns run_cnt" summed.
+prog_stats() {
+	local p total_t=0 total_c=0 t c
+	for p in fo_tc_egress fo_tc_ingress; do
+		read -r t c < <(bpftool prog show pinned "$PIN/$p" -j |
+			/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+		total_t=$((total_t + t)) total_c=$((total_c + c))
+	done
+	echo "$total_t $total_c"
+}
+
+fig_classifier() {
+	log "classifier: test_run, repeat $REPEAT, $ROUNDS rounds"
+	in_a "$BIN/prog_run" "$PIN" "$IP4_A" "$IP4_B" "$IP6_A" "$IP6_B" "$REPEAT" "$ROUNDS" "$BATCH" \
+		>"$RES/classifier.tsv" || log "classifier: prog_run failed"
+}
+
+# One iperf3 run from A to B; prints the figure (bits/s for tcp, received packets/s for udp).
+iperf_once() { # tcp|udp
+	local args=(-c "$IP4_B" -p 5201 -t "$SECS" -J)
+	[ "$1" = udp ] && args+=(-u -l 22 -b 0) # 22 bytes of payload: a 64-byte Ethernet frame
+	in_a iperf3 "${args[@]}" 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if "error" in d: sys.exit(1)
+if sys.argv[1] == "tcp":
+    print(d["end"]["sum_received"]["bits_per_second"])
+else:
+    s = d["end"]["sum"]
+    print((s["packets"] - s["lost_packets"]) / s["seconds"])' "$1"
+}
+
+fig_throughput() {
+	local r cond order v t0 c0 t1 c1
+	log "throughput: iperf3 TCP and UDP 64-byte, ${SECS}s x $ROUNDS rounds x {off,on}"
+	bg in_b iperf3 -s -p 5201 >/dev/null 2>&1
+	local srv=$BG_PID
+	sleep 0.5
+	printf 'round\tcond\ttest\tvalue\n' >"$RES/throughput.tsv"
+	for r in $(seq 1 "$ROUNDS"); do
+		# ABBA: the order flips every round, so a drift in the machine's load cancels out.
+		if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
+		for cond in $order; do
+			if [ "$cond" = on ]; then attach_both; else detach_both; fi || log "throughput: $cond failed"
+			for t in tcp udp; do
+				v=$(iperf_once $t) || { log "throughput: iperf3 $t failed"; continue; }
+				printf '%s\t%s\t%s\t%s\n' "$r" "$cond" "$t" "$v" >>"$RES/throughput.tsv"
+			done
+		done
+	done
+	# In-kernel cost under real traffic: bpf_stats timing costs two clock reads per program
+	# run, so it gets runs of its own and never slows the A/B runs above.
+	attach_both
+	_stats_saved=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	printf 'test\trun_time_ns\trun_cnt\tvalue\n' >"$RES/kstats.tsv"
+	for t in tcp udp; do
+		read -r t0 c0 < <(prog_stats)
+		v=$(iperf_once $t)
+		read -r t1 c1 < <(prog_stats)
+		printf '%s\t%s\t%s\t%s\n' "$t" $((t1 - t0)) $((c1 - c0)) "$v" >>"$RES/kstats.tsv"
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
+	_stats_saved=""
+	stop "$srv"
+}
+
+nprocs() { local a=(/proc/[0-9]*); echo ${#a[@]}; }
+
+fig_snapshot() {
+	local n base extra r sp
+	printf 'fig\tsize\tround\tname\tt0\tt1\n' >"$RES/snapshot.tsv"
+	printf 'size\tns\tprocesses\tthreads\n' >"$RES/snapwalk.tsv"
+	for n in $PROC_SIZES; do
+		# A fresh table per size: exited entries of the last size would inflate the listing.
+		fo unload >/dev/null 2>&1
+		attach_both || { log "snapshot: attach failed"; return; }
+		base=$(nprocs)
+		extra=$((n - base))
+		[ "$extra" -lt 1 ] && extra=1
+		log "snapshot: $n processes ($base running + $extra sleeping)"
+		bg "$BIN/spawn" "$extra" >"$RES/spawn.out"
+		sp=$BG_PID
+		wait_ready "$RES/spawn.out" || { log "snapshot: spawn $extra failed"; stop "$sp"; continue; }
+		fo procs --refresh >/dev/null # first refresh: every spawned process enters the table
+		for r in $(seq 1 "$ROUNDS"); do
+			timed "$RES/snapshot.tsv" snapshot "$n" "$r" exec_floor "$FO_BIN" --version
+			timed "$RES/snapshot.tsv" snapshot "$n" "$r" procs_refresh fo procs --refresh
+			timed "$RES/snapshot.tsv" snapshot "$n" "$r" procs_list fo procs
+			timed "$RES/snapshot.tsv" snapshot "$n" "$r" ps_e ps -e
+			timed "$RES/snapshot.tsv" snapshot "$n" "$r" proc_stat_loop "$BIN/procscan"
+		done
+		"$BIN/snapwalk" "$PIN" "$ROUNDS" | sed "s/^/$n\t/" >>"$RES/snapwalk.tsv"
+		stop "$sp"
+	done
+}
+
+fig_sockets() {
+	local r sk sink t=100 have
+	log "sockets: $NSOCKS UDP sockets in one namespace"
+	fo unload >/dev/null 2>&1
+	attach_both || { log "sockets: attach failed"; return; }
+	printf 'fig\tsize\tround\tname\tt0\tt1\n' >"$RES/sockets.tsv"
+	bg in_b socat -u UDP4-RECV:7000,bind="$IP4_B" /dev/null
+	sink=$BG_PID
+	bg in_a "$BIN/socks" "$NSOCKS" "$IP4_B" 7000 >"$RES/socks.out"
+	sk=$BG_PID
+	wait_ready "$RES/socks.out" || { log "sockets: helper failed"; stop "$sk"; stop "$sink"; return; }
+	while [ "$t" -gt 0 ]; do
+		have=$(fo -j -n "$NS_A" flows | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+		[ "$have" -ge "$NSOCKS" ] && break
+		sleep 0.1
+		t=$((t - 1))
+	done
+	for r in $(seq 1 "$ROUNDS"); do
+		timed "$RES/sockets.tsv" sockets "$NSOCKS" "$r" exec_floor "$FO_BIN" --version
+		timed "$RES/sockets.tsv" sockets "$NSOCKS" "$r" flows_json fo -j -n "$NS_A" flows
+		timed "$RES/sockets.tsv" sockets "$NSOCKS" "$r" flows_json_pid fo -j flows --pid "$sk"
+		timed "$RES/sockets.tsv" sockets "$NSOCKS" "$r" ss_uanp in_a ss -uanp
+	done
+	# What each side found: flows owned by the helper, and ss lines naming it.
+	{
+		printf 'flows_owned\t'
+		fo -j -n "$NS_A" flows | /usr/bin/python3 -c "import json,sys; print(sum(1 for f in json.load(sys.stdin) if f['pid']==$sk))"
+		printf 'ss_owned\t'
+		in_a ss -uanp | grep -c "pid=$sk,"
+	} >"$RES/sockets_found.tsv"
+	stop "$sk"
+	stop "$sink"
+}
+
+fig_memory() {
+	local m
+	log "memory: map sizes"
+	printf 'map\ttype\tmax_entries\tbytes_memlock\tkey\tvalue\n' >"$RES/memory.tsv"
+	for m in fo_flows fo_procs fo_socks fo_stats fo_policy fo_config fo_events fo_attach; do
+		bpftool map show pinned "$PIN/$m" -j 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("\t".join(str(d.get(k, "")) for k in ("name", "type", "max_entries", "bytes_memlock", "bytes_key", "bytes_value")))' \
+			>>"$RES/memory.tsv"
+	done
+	# Socket storage is allocated per socket, outside the map's own accounting: its size is
+	# the element header plus the value, plus one storage header per socket (from BTF).
+	bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+		grep -E "^\[[0-9]+\] STRUCT '(bpf_local_storage_elem|bpf_local_storage)' size=" |
+		sed -E "s/.*STRUCT '([a-z_]+)' size=([0-9]+).*/\1\t\2/" >"$RES/btf_sizes.tsv"
+}
+
+# XDP row: a blocked process's inbound UDP, dropped by the XDP program vs by tc ingress.
+# Runs only once `attach --xdp` exists (another issue adds it).
+fig_xdp() {
+	if ! "$FO_BIN" help attach 2>&1 | grep -q -- '--xdp'; then
+		log "xdp: this flowowner has no 'attach --xdp': row skipped"
+		printf 'skipped\tno attach --xdp\n' >"$RES/xdp.tsv"
+		return
+	fi
+	local mode sink r v d0 d1 sent
+	fo unload >/dev/null 2>&1
+	printf 'round\tmode\tdropped_pps\tsent_pps\n' >"$RES/xdp.tsv"
+	bg in_a socat -u UDP4-RECV:7001,bind="$IP4_A" /dev/null
+	sink=$BG_PID
+	sleep 0.3
+	for r in $(seq 1 "$ROUNDS"); do
+		for mode in tc xdp; do
+			fo unload >/dev/null 2>&1
+			if [ "$mode" = xdp ]; then
+				fo -n "$NS_A" attach veth0 --xdp >/dev/null || { log "xdp: attach --xdp failed"; break; }
+			else
+				fo -n "$NS_A" attach veth0 >/dev/null || break
+			fi
+			fo mark add pid "$sink" drop >/dev/null || { log "xdp: mark add failed"; break; }
+			d0=$(fo -j status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["dropped"])')
+			sent=$(in_b "$BIN/flood" "$IP4_A" 7001 "$SECS")
+			d1=$(fo -j status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["dropped"])')
+			v=$(( (d1 - d0) / SECS ))
+			printf '%s\t%s\t%s\t%s\n' "$r" "$mode" "$v" "$sent" >>"$RES/xdp.tsv"
+		done
+	done
+	stop "$sink"
+}
+
+main() {
+	local f
+	[ "$(id -u)" = 0 ] || { log "needs root (namespaces, BPF)"; exit 0; }
+	[ -x "$FO_BIN" ] || { log "$FO_BIN missing: run make bench"; exit 0; }
+	for f in iperf3 socat bpftool nsenter gnuplot; do
+		command -v "$f" >/dev/null || log "$f missing (make deps): its figure will be empty"
+	done
+	rm -rf "$RES"
+	mkdir -p "$RES"
+	{
+		printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)"
+		printf 'kernel\t%s\n' "$(uname -r)"
+		printf 'cpus\t%s\n' "$(nproc)"
+		printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+		printf 'clocksource\t%s\n' "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+		printf 'commit\t%s\n' "$(git -C "$SRC/.." rev-parse --short HEAD 2>/dev/null)"
+		printf 'rounds\t%s\n' "$ROUNDS"
+		printf 'seconds\t%s\n' "$SECS"
+	} >"$RES/env.tsv"
+	setup || { log "cannot create namespaces"; exit 0; }
+	attach_both || { log "attach failed"; exit 0; }
+	local start=$SECONDS
+	for f in classifier throughput snapshot sockets memory xdp; do
+		want $f && "fig_$f"
+	done
+	log "done in $((SECONDS - start)) s"
+	/usr/bin/python3 "$SRC/report.py" "$RES"
+	# The plot needs both panels' data: a BENCH_ONLY run without them gets no picture.
+	if [ -s "$RES/classifier.dat" ] && [ -s "$RES/snapshot.dat" ] && command -v gnuplot >/dev/null; then
+		gnuplot -e "resdir='$RES'" "$SRC/plot.gp" && log "plot: $RES/performance.png"
+	fi
+	log "results: $RES/summary.md"
+	return 0
+}
+
+main "$@"
