@@ -56,6 +56,18 @@ static long policy_match_one(void *map, __u32 *id, struct policy_rule *rule,
 	return 0;
 }
 
+/* The rule that applies to owner O, or NULL-like (rank 0) when none does. */
+static __always_inline __u32 policy_match_owner(const struct owner *o, struct policy_rule *out)
+{
+	struct policy_match m = {};
+
+	m.owner = o;
+	bpf_for_each_map_elem(&fo_policy, policy_match_one, &m, 0);
+	if (m.rank)
+		*out = m.best;
+	return m.rank;
+}
+
 /* Re-decide FV's verdict if the policy changed since it was cached. One compare otherwise. */
 static __always_inline void policy_decide(struct flow_value *fv, const struct fo_config *cfg)
 {

@@ -5,6 +5,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "policy.bpf.h"
 #include "flow.bpf.h"
 
 #define AF_INET 2
@@ -451,6 +452,38 @@ int fo_sock_walk(struct bpf_iter__task_file *ctx)
 	so->updated_ns = bpf_ktime_get_boot_ns();
 	stat_inc(FO_STAT_SOCK_OWNED);
 	return 0;
+}
+
+/*
+ * A mark rule also marks the sockets its process creates, so policy routing (ip rule fwmark)
+ * and netfilter see the mark from the first packet: tc egress runs after the route is chosen.
+ */
+SEC("cgroup/sock_create")
+int fo_sock_policy(struct bpf_sock *ctx)
+{
+	struct fo_config *cfg = config_get();
+	struct policy_rule rule = {};
+	struct proc_entry *pe;
+	struct owner o = {};
+	__u64 pid_tgid;
+
+	if (!cfg || !cfg->nr_rules)
+		return 1;
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return 1;
+	pid_tgid = bpf_get_current_pid_tgid();
+	o.pid = pid_tgid >> 32;
+	o.uid = (__u32)bpf_get_current_uid_gid();
+	o.cgroup_id = bpf_get_current_cgroup_id();
+	pe = bpf_map_lookup_elem(&fo_procs, &o.pid);
+	if (pe)
+		__builtin_memcpy(o.comm, pe->comm, FO_COMM_LEN);
+	else
+		bpf_get_current_comm(o.comm, sizeof(o.comm));
+	if (!policy_match_owner(&o, &rule) || !(rule.actions & FO_ACT_MARK))
+		return 1;
+	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -195,3 +195,26 @@ test_rules_persist_across_commands_and_unload_clears_them() {
 	fo -n "$NS_A" attach veth0 || return 1
 	assert_eq "$(fo -j mark list)" "[]" "rules after unload and attach"
 }
+
+test_mark_routes_one_program_through_another_table() {
+	setup_pair || return 1
+	# A second link between the namespaces, reached only through routing table 100.
+	ip link add veth1 netns "$NS_A" type veth peer name veth1 netns "$NS_B" || return 1
+	in_a ip link set veth1 up && in_b ip link set veth1 up || return 1
+	in_a ip addr add 192.0.2.1/24 dev veth1 && in_b ip addr add 192.0.2.2/24 dev veth1 || return 1
+	in_a ip route add "$IP4_B/32" dev veth1 table 100 || return 1
+	in_a ip rule add fwmark 0x10/0xff lookup 100 || return 1
+	local routed
+	routed=$(named fo_routed) || return 1
+	bg ip netns exec "$NS_B" socat TCP-LISTEN:9009,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_A" attach veth1 || return 1
+	fo mark add comm fo_routed mark 0x10/0xff >/dev/null || return 1
+	wait_listen "$NS_B" 9009 || return 1
+	send_once "$routed" 9009 || fail "fo_routed client" || return 1
+	send_once socat 9009 || fail "plain client" || return 1
+	sleep 0.2
+	assert_eq "$(flows_where 'f["comm"]=="fo_routed" and f["proto"]=="tcp"' | pyjson 'print([(f["dev"], f["mark"], f["tx_packets"] > 3) for f in d])')" \
+		"[('veth1', 16, True)]" "fo_routed leaves through table 100's link, marked" || return 1
+	assert_eq "$(flows_where 'f["comm"]=="socat" and f["remote_port"]==9009' | pyjson 'print([(f["dev"], f["mark"]) for f in d])')" \
+		"[('veth0', 0)]" "the other program keeps the main table"
+}
