@@ -46,6 +46,8 @@ HELPER_BINS := $(patsubst tests/netns/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
 
 .PHONY: all clean install deps check unit netns demo bench lint stress
 .DELETE_ON_ERROR:
+# BPF objects and skeletons are products in their own right (bench and tests load them): keep them.
+.SECONDARY:
 
 all: $(OUT)/flowowner
 
