@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_policy.c — parsing marking rules: every selector, every action, and what is refused. */
+#include <stdio.h>
+#include <string.h>
+#include "policy.h"
+#include "test.h"
+
+static int parse(const char *line, struct policy_rule *r, const char **cg, char *err, size_t errlen)
+{
+	static char buf[512];
+	char *argv[32], *tok;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok(buf, " "); tok && argc < 32; tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	return policy_parse(argc, argv, r, cg, err, errlen);
+}
+
+static void test_comm_with_mark_and_mask(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256];
+
+	if (!ASSERT_OK(parse("comm curl mark 0x10/0xff", &r, &cg, err, sizeof(err)), "parse"))
+		return;
+	ASSERT_EQ(r.selector, FO_SEL_COMM, "selector");
+	ASSERT_STREQ(r.comm, "curl", "comm");
+	ASSERT_EQ(r.actions, FO_ACT_MARK, "actions");
+	ASSERT_EQ(r.mark, 0x10, "mark");
+	ASSERT_EQ(r.mark_mask, 0xff, "mask");
+	ASSERT_TRUE(cg == NULL, "no cgroup path");
+}
+
+static void test_mark_without_mask_owns_all_bits(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256];
+
+	ASSERT_OK(parse("pid 42 mark 7", &r, &cg, err, sizeof(err)), "parse");
+	ASSERT_EQ(r.selector, FO_SEL_PID, "selector");
+	ASSERT_EQ(r.value, 42, "pid");
+	ASSERT_EQ(r.mark_mask, 0xffffffffu, "mask");
+}
+
+static void test_priority_is_tc_hex_notation(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256], text[64];
+
+	ASSERT_OK(parse("uid 1000 priority 1:10 mark 3", &r, &cg, err, sizeof(err)), "parse");
+	ASSERT_EQ(r.priority, 0x00010010, "1:10 is 0x10010");
+	ASSERT_EQ(r.actions, FO_ACT_MARK | FO_ACT_PRIORITY, "both actions");
+	policy_actions_text(&r, text, sizeof(text));
+	ASSERT_STREQ(text, "mark 0x3 priority 1:10", "text");
+}
+
+static void test_cgroup_path_left_for_the_caller(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256];
+
+	ASSERT_OK(parse("cgroup /system.slice/x.service drop", &r, &cg, err, sizeof(err)), "parse");
+	ASSERT_EQ(r.selector, FO_SEL_CGROUP, "selector");
+	ASSERT_STREQ(cg, "/system.slice/x.service", "path");
+	ASSERT_EQ(r.actions, FO_ACT_DROP, "drop");
+}
+
+static void test_bad_rules_refused_with_the_word_named(void)
+{
+	static const struct {
+		const char *line, *says;
+	} bad[] = {
+		{ "exe curl drop", "exe: unknown selector" },
+		{ "comm curl", "an action is needed" },
+		{ "comm", "a selector and its value" },
+		{ "comm abcdefghijklmnop drop", "1 to 15 characters" },
+		{ "pid 0 drop", "pid 0: not a process id" },
+		{ "pid -3 drop", "not a process id" },
+		{ "pid 12x drop", "not a process id" },
+		{ "uid 4294967295 drop", "not a user id" },
+		{ "comm x mark 0x100000000", "out of range" },
+		{ "comm x mark 5/4", "outside the mask" },
+		{ "comm x mark 1/0", "mask out of range" },
+		{ "comm x mark", "needs VALUE" },
+		{ "comm x priority 1-10", "not MAJ:MIN" },
+		{ "comm x priority 10000:1", "not MAJ:MIN" },
+		{ "comm x priority 1:", "not MAJ:MIN" },
+		{ "comm x mark 1 mark 2", "given twice" },
+		{ "comm x drop mark 1", "neither marked" },
+		{ "comm x shape 10mbit", "shape: unknown action" },
+	};
+	struct policy_rule r;
+	const char *cg;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ASSERT_EQ(parse(bad[i].line, &r, &cg, err, sizeof(err)), -22, bad[i].line);
+		ASSERT_TRUE(strstr(err, bad[i].says) != NULL, bad[i].line);
+	}
+}
+
+static void test_same_selector_detects_duplicates(void)
+{
+	struct policy_rule a, b;
+	const char *cg;
+	char err[256];
+
+	parse("comm curl drop", &a, &cg, err, sizeof(err));
+	parse("comm curl mark 1", &b, &cg, err, sizeof(err));
+	ASSERT_TRUE(policy_same_selector(&a, &b), "same comm");
+	parse("comm wget mark 1", &b, &cg, err, sizeof(err));
+	ASSERT_TRUE(!policy_same_selector(&a, &b), "other comm");
+	parse("pid 5 drop", &a, &cg, err, sizeof(err));
+	parse("uid 5 drop", &b, &cg, err, sizeof(err));
+	ASSERT_TRUE(!policy_same_selector(&a, &b), "pid 5 is not uid 5");
+}
+
+int main(void)
+{
+	RUN_TEST(test_comm_with_mark_and_mask);
+	RUN_TEST(test_mark_without_mask_owns_all_bits);
+	RUN_TEST(test_priority_is_tc_hex_notation);
+	RUN_TEST(test_cgroup_path_left_for_the_caller);
+	RUN_TEST(test_bad_rules_refused_with_the_word_named);
+	RUN_TEST(test_same_selector_detects_duplicates);
+	return test_failures != 0;
+}
