@@ -126,11 +126,14 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		if (full) {
 			struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
 
-			if (so && so->owner.pid &&
-			    (so->owner.pid != fv->owner.pid ||
-			     so->owner.start_ns != fv->owner.start_ns ||
-			     (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
-			      !(so->flags & FO_SOCK_SNAPSHOT)))) {
+			if (!so || !so->owner.pid) {
+				/* The kernel's control sockets (TIME_WAIT ACKs and RSTs leave on
+				 * them) are raw and never owned. */
+				pkt_why = full->type == SOCK_RAW_FO ? FO_WHY_KERNEL : FO_WHY_NO_OWNER;
+			} else if (so->owner.pid != fv->owner.pid ||
+				   so->owner.start_ns != fv->owner.start_ns ||
+				   (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
+				    !(so->flags & FO_SOCK_SNAPSHOT))) {
 				owner_from_sock(full, FO_SRC_SOCKET, &r);
 				owner_refresh(&r.owner);
 				flow_update_owner(&k, fv, &r, now, c);

@@ -133,14 +133,15 @@ test_udp_2mb_echo_exact_with_conntrack() {
 }
 
 test_several_concurrent_transfers_exact_with_conntrack() {
-	local i
+	local i pids=()
 	setup || return 1
 	bg nsenter --net="/run/netns/$NS_B" "$H/fo_server" -k 4 -s 3000000 "$IP4_B" 8083 > "$TMPD/srv"
 	wait_for test -s "$TMPD/srv" || return 1
 	for i in 1 2 3 4; do
 		nsenter --net="/run/netns/$NS_A" "$H/fo_client" -b $((i * 1000000)) -r "$IP4_B" 8083 > /dev/null &
+		pids+=($!)
 	done
-	wait $(jobs -p | tail -4) 2>/dev/null
+	wait "${pids[@]}"
 	sleep 0.5
 	assert_eq "$(compare_ct "$NS_A" tcp 8083 1 | cut -d' ' -f1)" 4 "four connections" || return 1
 	check_both tcp 8083 100

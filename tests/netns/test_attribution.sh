@@ -177,17 +177,17 @@ test_idle_preexisting_connection_attributed_from_first_packet() {
 
 # Forty clients that connect, send and exit at once: each flow keeps its own pid and name.
 test_forty_short_lived_clients_keep_pid_and_name() {
-	local i
+	local i pids=()
 	setup || return 1
 	attach_both || return 1
 	helper_bg "$NS_B" "$TMPD/srv" fo_server -k 4 "$IP4_B" 8080 || return 1
 	for i in $(seq 1 40); do
 		nsenter --net="/run/netns/$NS_A" "$H/fo_client" -n "fo-short-$i" -b $((i * 100)) -r \
 			"$IP4_B" 8080 > "$TMPD/c$i" &
+		pids+=($!)
 	done
-	wait_for_children=$(jobs -p | wc -l)
-	for i in $(seq 1 40); do wait_for test -s "$TMPD/c$i"; done
-	sleep 1
+	wait "${pids[@]}" || fail "a client failed" || return 1
+	sleep 0.3
 	local want got
 	want=$(for i in $(seq 1 40); do echo "$(port_of "$TMPD/c$i") $(val "$TMPD/c$i" pid) fo-short-$i True $((i * 100 + 8))"; done | sort)
 	got=$(fo -n "$NS_A" -j flows | pyjson "
@@ -405,3 +405,42 @@ test_unowned_traffic_has_a_reason() {
 	assert_eq "$(flow_get "$NS_B" "f['proto']=='icmp'" pid unattributed_reason)" "1 0 kernel" "ICMP error"
 }
 
+
+# A TIME_WAIT ACK: the kernel answers for a socket its owner closed. The packet is counted on
+# the connection's flow (conntrack counts it there too), which keeps its owner, and in status
+# as unattributed with reason kernel.
+test_time_wait_ack_counted_as_kernel_on_the_owned_flow() {
+	local cpid cport k0 t0
+	setup || return 1
+	# No IPv6 here: its neighbour discovery and MLD would be kernel packets too.
+	in_a sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.veth0.disable_ipv6=1 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	helper_bg "$NS_B" "$TMPD/srv" fo_server "$IP4_B" 8080 || return 1
+	# The client closes first, so its side of the connection ends in TIME_WAIT.
+	in_a "$H/fo_client" -n fo-tw -b 100 -r "$IP4_B" 8080 > "$TMPD/cli" || return 1
+	cpid=$(val "$TMPD/cli" pid)
+	cport=$(port_of "$TMPD/cli")
+	wait_for sh -c "nsenter --net=/run/netns/$NS_A ss -Htan state time-wait | grep -q ':$cport '" ||
+		fail "no TIME_WAIT socket" || return 1
+	sleep 0.6 # past tcp_invalid_ratelimit, so the kernel answers the probe below
+	k0=$(counter unattributed_kernel)
+	t0=$(flow_get "$NS_A" "f['local_port']==$cport" tx_packets | cut -d' ' -f2)
+	# An out-of-window ACK from B's side of the old connection: the TIME_WAIT socket acks it.
+	in_b /usr/bin/python3 - "$IP4_B" "$IP4_A" "$cport" <<'PY' || fail "raw probe" || return 1
+import socket, struct, sys
+src, dst, dport = sys.argv[1], sys.argv[2], int(sys.argv[3])
+hdr = struct.pack('!HHIIBBHHH', 8080, dport, 12345, 67890, 5 << 4, 0x10, 1024, 0, 0)
+pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, len(hdr))
+data = pseudo + hdr
+c = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+while c >> 16: c = (c & 0xffff) + (c >> 16)
+hdr = hdr[:16] + struct.pack('!H', ~c & 0xffff) + hdr[18:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+s.bind((src, 0))
+s.sendto(hdr, (dst, 0))
+PY
+	sleep 0.3
+	assert_eq "$(flow_get "$NS_A" "f['local_port']==$cport" pid comm tx_packets)" \
+		"1 $cpid fo-tw $((t0 + 1))" "flow keeps its owner and counts the ACK" || return 1
+	assert_eq "$(counter unattributed_kernel)" "$((k0 + 1))" "TIME_WAIT ACK counted as the kernel's"
+}
