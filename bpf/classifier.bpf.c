@@ -93,7 +93,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	flow_key_fill(&k, &p, egress);
 	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
 	k.ifindex = skb->ifindex;
-	now = bpf_ktime_get_boot_ns();
+	now = fo_now_packet();
 	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
@@ -147,9 +147,9 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		} else if (sk->state == TCP_TIME_WAIT_FO) {
 			pkt_why = FO_WHY_KERNEL; /* the kernel acks for a socket its owner closed */
 		}
-		if (!changed && now - fv->owner_ns > ttl)
+		if (!changed && fo_older_than(now, fv->owner_ns, ttl))
 			flow_refresh_owner(fv, now);
-	} else if (!p.icmp_echo && now - fv->owner_ns > ttl &&
+	} else if (!p.icmp_echo && fo_older_than(now, fv->owner_ns, ttl) &&
 		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
 		/* Ingress has no socket on the packet: look again now and then, so a socket
 		 * that changed hands, or appeared, is seen without a lookup per packet. */
@@ -157,7 +157,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
 		flow_update_owner(&k, fv, &r, now, c);
-	} else if (now - fv->owner_ns > ttl) {
+	} else if (fo_older_than(now, fv->owner_ns, ttl)) {
 		/* Echo replies and other socketless protocols: the owner stays, its name may not. */
 		flow_refresh_owner(fv, now);
 	}

@@ -22,7 +22,7 @@ static __always_inline void event_emit(__u32 type, const struct flow_key *k,
 	ev->source = fv->source;
 	ev->reason = fv->reason;
 	ev->pad = 0;
-	ev->ts_ns = bpf_ktime_get_boot_ns();
+	ev->ts_ns = fo_now();
 	ev->key = *k;
 	ev->owner = fv->owner;
 	ev->tx_packets = fv->tx_packets;

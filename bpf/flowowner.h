@@ -14,7 +14,7 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 3 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 4 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
@@ -116,29 +116,30 @@ struct sock_owner {
 	struct owner owner;
 	__u32 flags;
 	__u32 pad;
-	__u64 updated_ns; /* CLOCK_BOOTTIME ns */
+	__u64 updated_ns; /* CLOCK_MONOTONIC ns */
 };
 
 /* fo_flows value. Counters are updated with atomic adds: a flow can be hit on any CPU. */
 struct flow_value {
-	struct owner owner;
+	/* What every packet writes comes first, in one cache line; the owner after it. */
 	__u64 tx_packets;
 	__u64 tx_bytes;
 	__u64 rx_packets;
 	__u64 rx_bytes;
-	__u64 first_ns; /* CLOCK_BOOTTIME ns */
-	__u64 last_ns;
-	__u64 owner_ns; /* when the owner was last resolved */
-	__u32 mark;     /* skb->mark set by the policy, 0 when none */
-	__u32 priority; /* skb->priority set by the policy, 0 when none */
+	__u64 last_ns;    /* CLOCK_MONOTONIC ns */
+	__u64 owner_ns;   /* when the owner was last resolved */
 	__u32 policy_gen; /* policy generation the cached verdict was made under */
-	__u16 rule_id;    /* matching rule, 0 when none */
 	__u8 verdict;     /* FO_ACT_* bits of the cached decision */
 	__u8 source;      /* enum fo_source */
 	__u8 reason;      /* enum fo_reason, when source is NONE */
 	__u8 closed;      /* FIN or RST seen */
-	__u8 pad[2];
+	__u32 mark;       /* skb->mark set by the policy, 0 when none */
 	__u32 mark_mask;  /* the bits of skb->mark the rule owns */
+	struct owner owner;
+	__u64 first_ns;   /* CLOCK_MONOTONIC ns */
+	__u32 priority;   /* skb->priority set by the policy, 0 when none */
+	__u16 rule_id;    /* matching rule, 0 when none */
+	__u8 pad[2];
 };
 
 /* fo_procs: the pid/comm table, keyed by thread-group id. */
@@ -151,7 +152,7 @@ struct proc_entry {
 	__u32 threads;
 	__u64 start_ns;
 	__u64 cgroup_id;
-	__u64 exit_ns; /* CLOCK_BOOTTIME ns, 0 while alive */
+	__u64 exit_ns; /* CLOCK_MONOTONIC ns, 0 while alive */
 	__u32 flags;
 	__u32 snap_gen; /* generation of the last task-iterator walk that saw it alive */
 	char comm[FO_COMM_LEN];
@@ -209,7 +210,7 @@ struct fo_event {
 	__u8 source;
 	__u8 reason;
 	__u16 pad;
-	__u64 ts_ns; /* CLOCK_BOOTTIME ns */
+	__u64 ts_ns; /* CLOCK_MONOTONIC ns */
 	struct flow_key key;
 	struct owner owner;
 	__u64 tx_packets;

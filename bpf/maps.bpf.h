@@ -73,6 +73,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_attach SEC(".maps");
 
+/*
+ * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path reads the coarse clock: a few ns
+ * instead of ~30, and jiffy resolution is plenty for first/last seen and a 1 s owner TTL.
+ * Tracing programs may not read the coarse clock, so they read the precise one.
+ */
+#define fo_now_packet() bpf_ktime_get_coarse_ns()
+#define fo_now() bpf_ktime_get_ns()
+
+/* Whether a stamp taken at THEN is older than TTL ns at NOW. Signed: a precise stamp from
+ * the tracing side may be a jiffy ahead of the coarse clock, which is "fresh", not "ancient". */
+static __always_inline int fo_older_than(__u64 now, __u64 then, __u64 ttl)
+{
+	return (__s64)(now - then) > (__s64)ttl;
+}
+
 /* This CPU's counters; NULL only if the map is broken, so callers just skip counting. */
 static __always_inline struct fo_counters *counters_get(void)
 {

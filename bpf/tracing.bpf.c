@@ -108,7 +108,7 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 	r.owner = so->owner;
 	r.source = FO_SRC_SOCKET;
 	owner_refresh(&r.owner);
-	flow_update_owner(&k, fv, &r, bpf_ktime_get_boot_ns(), counters_get());
+	flow_update_owner(&k, fv, &r, fo_now(), counters_get());
 }
 
 /* Record that task T uses SK. Cheap when nothing changed: sockets are used far more often
@@ -132,7 +132,7 @@ static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, _
 		return;
 	owner_from_task(&so->owner, t);
 	so->flags = flags;
-	so->updated_ns = bpf_ktime_get_boot_ns();
+	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
 	if (!flags)
 		flow_follow_sock(sk, so);
@@ -169,7 +169,7 @@ static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
 		bpf_get_current_comm(so->owner.comm, sizeof(so->owner.comm));
 	}
 	so->flags = 0;
-	so->updated_ns = bpf_ktime_get_boot_ns();
+	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
 }
 
@@ -353,7 +353,7 @@ int BPF_PROG(fo_exit, struct task_struct *p)
 		return 0;
 	}
 	pe->flags |= FO_PROC_EXITED;
-	pe->exit_ns = bpf_ktime_get_boot_ns();
+	pe->exit_ns = fo_now();
 	pe->threads = 0;
 	stat_inc(FO_STAT_PROC_EVENTS);
 
@@ -449,7 +449,7 @@ int fo_sock_walk(struct bpf_iter__task_file *ctx)
 		flags |= FO_SOCK_LISTENER;
 	owner_from_task(&so->owner, task);
 	so->flags = flags;
-	so->updated_ns = bpf_ktime_get_boot_ns();
+	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
 	return 0;
 }

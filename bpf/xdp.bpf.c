@@ -53,7 +53,7 @@ int fo_xdp(struct xdp_md *ctx)
 	k.ifindex = ctx->ingress_ifindex;
 	/* Frags too, so a multi-buffer frame counts at its full size, as its skb will. */
 	len = bpf_xdp_get_buff_len(ctx);
-	now = bpf_ktime_get_boot_ns();
+	now = fo_now_packet();
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv) {
@@ -128,7 +128,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 	flow_key_fill(&k, &p, 0);
 	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
 	k.ifindex = skb->ifindex;
-	now = bpf_ktime_get_boot_ns();
+	now = fo_now_packet();
 	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
@@ -151,7 +151,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 			c->v[FO_STAT_WHY_BASE + (was & 7)]--;
 			c->v[FO_STAT_ATTRIBUTED]++;
 		}
-	} else if (!p.icmp_echo && now - fv->owner_ns > ttl &&
+	} else if (!p.icmp_echo && fo_older_than(now, fv->owner_ns, ttl) &&
 		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
 		owner_lookup(skb, &k, &r);
 		if (r.source != FO_SRC_NONE)

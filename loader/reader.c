@@ -12,21 +12,21 @@
 
 #define BATCH 1024
 
-__u64 reader_boot_ns(void)
+__u64 reader_mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-double reader_unix_time(__u64 boot_ns)
+double reader_unix_time(__u64 mono_ns)
 {
 	struct timespec rt;
-	__u64 now = reader_boot_ns();
+	__u64 now = reader_mono_ns();
 
 	clock_gettime(CLOCK_REALTIME, &rt);
-	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)now - (double)boot_ns) / 1e9;
+	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)now - (double)mono_ns) / 1e9;
 }
 
 /* Read all of a hash map: batched where the kernel can, key by key where it cannot. */

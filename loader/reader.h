@@ -19,9 +19,9 @@ int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n);
 int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX]);
 /* How full a pinned hash map is; -EOPNOTSUPP for maps that cannot be walked (socket storage). */
 int reader_map_fill(const char *pin_dir, const char *name, __u32 *entries, __u32 *max_entries);
-/* The unix time, in seconds, of a CLOCK_BOOTTIME stamp in ns. */
-double reader_unix_time(__u64 boot_ns);
-/* Now, on CLOCK_BOOTTIME, in ns. */
-__u64 reader_boot_ns(void);
+/* The unix time, in seconds, of a CLOCK_MONOTONIC (the BPF side's clock) stamp in ns. */
+double reader_unix_time(__u64 mono_ns);
+/* Now, on CLOCK_MONOTONIC (the BPF side's clock), in ns. */
+__u64 reader_mono_ns(void);
 
 #endif

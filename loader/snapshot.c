@@ -8,11 +8,11 @@
 #include "pins.h"
 #include "snapshot.h"
 
-static __u64 boot_ns(void)
+static __u64 mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -22,7 +22,7 @@ static int reconcile(int map_fd, __u32 gen)
 {
 	__u32 key, next, *prev = NULL;
 	struct proc_entry e;
-	__u64 now = boot_ns();
+	__u64 now = mono_ns();
 
 	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
 		key = next;
@@ -44,7 +44,7 @@ static int reconcile(int map_fd, __u32 gen)
 
 int snapshot_procs(const char *pin_dir, struct snapshot_args *out)
 {
-	struct snapshot_args args = { .gen = (__u32)(boot_ns() / 1000000) | 1 };
+	struct snapshot_args args = { .gen = (__u32)(mono_ns() / 1000000) | 1 };
 	/* Syscall programs take no ctx_out: the kernel writes the context back into ctx_in. */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 	int prog_fd, map_fd = -1, err;

@@ -24,7 +24,7 @@ static const char *const sort_names[SORT_MAX] = { "rx", "tx", "total" };
 struct sample {
 	struct proc_sum *sums; /* sorted by (pid, start_ns) */
 	size_t n;
-	__u64 t_ns; /* CLOCK_BOOTTIME */
+	__u64 t_ns; /* CLOCK_MONOTONIC */
 };
 
 struct name_cache {
@@ -100,7 +100,7 @@ static int take_sample(struct top *t, struct sample *s)
 	s->sums = NULL;
 	s->n = 0;
 	err = view_sum_procs(&v, &t->flt, false, &s->sums, &s->n);
-	s->t_ns = reader_boot_ns();
+	s->t_ns = reader_mono_ns();
 	view_free(&v);
 	return err;
 }
@@ -382,7 +382,7 @@ static int top_screen(struct top *t)
 			redraw = true;
 			break;
 		}
-		if (!paused && reader_boot_ns() >= next) {
+		if (!paused && reader_mono_ns() >= next) {
 			struct sample *fresh = prev ? prev : (cur == &a ? &b : &a);
 
 			err = take_sample(t, fresh);
@@ -395,7 +395,7 @@ static int top_screen(struct top *t)
 				prev = cur;
 				cur = fresh;
 			}
-			next = reader_boot_ns() + (__u64)(t->interval * 1e9);
+			next = reader_mono_ns() + (__u64)(t->interval * 1e9);
 			redraw = true;
 		}
 		if (redraw)

@@ -212,8 +212,8 @@ static int on_event(void *data, const struct fo_event *ev)
 		struct flow_rec f = { .key = ev->key };
 
 		if (!*flow_netns_name(&w->view, ev->key.ifindex, ev->key.netns_cookie) &&
-		    reader_boot_ns() - w->view_ns > LOST_CHECK_NS)
-			refresh_devices(w, reader_boot_ns());
+		    reader_mono_ns() - w->view_ns > LOST_CHECK_NS)
+			refresh_devices(w, reader_mono_ns());
 		if (!view_flow_selected(&w->view, &f, &w->flt))
 			return 0;
 		if (ev->source != FO_SRC_NONE)
@@ -305,7 +305,7 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	lost = counters[FO_STAT_EVENTS_LOST];
-	w.start_ns = reader_boot_ns();
+	w.start_ns = reader_mono_ns();
 	refresh_devices(&w, w.start_ns);
 	err = events_open(cli->pin_dir, on_event, &w, &ev);
 	if (err) {
@@ -327,7 +327,7 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	while (!stop) {
 		int wait_ms = 250;
 
-		now = reader_boot_ns();
+		now = reader_mono_ns();
 		if (deadline) {
 			if (now >= deadline)
 				break;
@@ -346,7 +346,7 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 			ret = EXIT_RUNTIME;
 			goto out;
 		}
-		now = reader_boot_ns();
+		now = reader_mono_ns();
 		if (now - last_check >= LOST_CHECK_NS) {
 			report_lost(&w, &lost);
 			last_check = now;

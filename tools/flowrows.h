@@ -62,7 +62,7 @@ struct proc_sum {
 	__u64 netns_cookie;  /* per_dev only */
 	__u64 tx_packets, tx_bytes, rx_packets, rx_bytes;
 	__u64 flows;
-	__u64 last_ns; /* the latest packet of any of its flows, CLOCK_BOOTTIME */
+	__u64 last_ns; /* the latest packet of any of its flows, CLOCK_MONOTONIC */
 };
 
 /* Sums sorted by (pid, start_ns[, netns_cookie, ifindex]). *out is malloc'd. */
