@@ -11,12 +11,10 @@
 #include "pins.h"
 #include "snapshot.h"
 
-static int cmp_pid(const void *a, const void *b)
-{
-	const struct proc_entry *x = a, *y = b;
-
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
+/* One process's share of the flows. */
+struct proc_total {
+	__u64 tx, rx, flows;
+};
 
 static void col_cgroup(json_t *row, char *buf, size_t len)
 {
@@ -61,6 +59,7 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	unsigned long long pidns_ref = 0;
 	struct pidns_view pidns;
 	struct flow_view v;
+	struct proc_total *sums;
 	bool refresh = false;
 	json_t *rows;
 	size_t i, j;
@@ -109,25 +108,32 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	}
 	if (pidns_ref)
 		v.pidns = &pidns;
-	qsort(v.procs, v.nprocs, sizeof(*v.procs), cmp_pid);
+	/* One pass over the flows adds each to its owner (view_load sorted the table). */
+	sums = calloc(v.nprocs ? v.nprocs : 1, sizeof(*sums));
+	if (!sums) {
+		view_free(&v);
+		return EXIT_RUNTIME;
+	}
+	for (j = 0; j < v.nflows; j++) {
+		const struct flow_value *fv = &v.flows[j].val;
+		const struct proc_entry *pe;
+
+		if (fv->source == FO_SRC_NONE)
+			continue;
+		pe = view_proc(&v, fv->owner.pid, fv->owner.start_ns);
+		if (!pe)
+			continue;
+		sums[pe - v.procs].tx += fv->tx_bytes;
+		sums[pe - v.procs].rx += fv->rx_bytes;
+		sums[pe - v.procs].flows++;
+	}
 	rows = json_array();
 	for (i = 0; i < v.nprocs; i++) {
 		const struct proc_entry *p = &v.procs[i];
-		__u64 tx = 0, rx = 0, nflows = 0;
+		__u64 tx = sums[i].tx, rx = sums[i].rx, nflows = sums[i].flows;
 		char comm[80];
 		json_t *row;
 
-		/* A process's traffic is the sum of the flows it owns, by pid and start time. */
-		for (j = 0; j < v.nflows; j++) {
-			const struct flow_value *fv = &v.flows[j].val;
-
-			if (fv->source == FO_SRC_NONE || fv->owner.pid != p->pid ||
-			    fv->owner.start_ns != p->start_ns)
-				continue;
-			tx += fv->tx_bytes;
-			rx += fv->rx_bytes;
-			nflows++;
-		}
 		comm_text(p->comm, FO_COMM_LEN, comm, sizeof(comm));
 		row = json_object();
 		json_object_set_new(row, "pid", json_integer(p->pid));
@@ -150,6 +156,7 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	else
 		out_table(proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]), rows, cli->numeric);
 	json_decref(rows);
+	free(sums);
 	view_free(&v);
 	return EXIT_OK;
 }

@@ -35,6 +35,17 @@ const char *reason_name(int reason)
 	return "unknown";
 }
 
+/* Processes sorted by (pid, start time): owners are found by binary search, so listings
+ * stay O(n log n) at tens of thousands of flows and processes. */
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc_entry *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
 int view_load(const char *pin_dir, struct flow_view *v)
 {
 	int err;
@@ -45,10 +56,12 @@ int view_load(const char *pin_dir, struct flow_view *v)
 		err = reader_procs(pin_dir, &v->procs, &v->nprocs);
 	if (!err)
 		err = attach_list(pin_dir, &v->att, &v->natt);
-	if (err)
+	if (err) {
 		view_free(v);
-	else
-		cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
+		return err;
+	}
+	qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
+	cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
 	return err;
 }
 
@@ -64,15 +77,21 @@ void view_free(struct flow_view *v)
 bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns)
 {
 	const struct proc_entry *pe = view_proc(v, pid, start_ns);
-	size_t i;
+	struct proc_entry any = { .pid = pid };
+	size_t lo = 0, hi = v->nprocs;
 
 	if (pe)
 		return (pe->flags & FO_PROC_EXITED) != 0;
 	/* The pid belongs to a process with another start time: the owner is gone. */
-	for (i = 0; i < v->nprocs; i++)
-		if (v->procs[i].pid == pid)
-			return true;
-	return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->procs[mid].pid < any.pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nprocs && v->procs[lo].pid == pid;
 }
 
 void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
@@ -92,12 +111,9 @@ void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64
 
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns)
 {
-	size_t i;
+	struct proc_entry key = { .pid = pid, .start_ns = start_ns };
 
-	for (i = 0; i < v->nprocs; i++)
-		if (v->procs[i].pid == pid && v->procs[i].start_ns == start_ns)
-			return &v->procs[i];
-	return NULL;
+	return bsearch(&key, v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
 }
 
 void flow_dev(const struct flow_view *v, const struct flow_key *k, char *buf, size_t len)
