@@ -29,6 +29,25 @@ double reader_unix_time(__u64 mono_ns)
 	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)now - (double)mono_ns) / 1e9;
 }
 
+static int grow(char **keys, char **vals, size_t ksz, size_t vsz, size_t *cap, size_t max_cap)
+{
+	size_t want = *cap * 2 < max_cap ? *cap * 2 : max_cap;
+	char *k, *v;
+
+	if (*cap >= max_cap && want == *cap)
+		want = max_cap;
+	k = realloc(*keys, want * ksz);
+	if (!k)
+		return -ENOMEM;
+	*keys = k;
+	v = realloc(*vals, want * vsz);
+	if (!v)
+		return -ENOMEM;
+	*vals = v;
+	*cap = want;
+	return 0;
+}
+
 /* Read all of a hash map: batched where the kernel can, key by key where it cannot. */
 static int read_hash(int fd, size_t ksz, size_t vsz, void **keys_out, void **vals_out,
 		     size_t *n_out)
@@ -36,24 +55,33 @@ static int read_hash(int fd, size_t ksz, size_t vsz, void **keys_out, void **val
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
 	char *keys = NULL, *vals = NULL;
-	size_t cap, n = 0;
+	size_t cap, max_cap, n = 0;
 	__u64 batch_in = 0, batch_out = 0;
 	bool first = true;
 	int err = 0;
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
 		return -errno;
-	cap = info.max_entries + BATCH;
-	keys = calloc(cap, ksz);
-	vals = calloc(cap, vsz);
+	/* Grow with what is there: sizing for max_entries up front cost a 14 MiB allocation
+	 * (and its page faults) for a table of ten flows. */
+	max_cap = info.max_entries + BATCH;
+	cap = max_cap < 4 * BATCH ? max_cap : 4 * BATCH;
+	keys = malloc(cap * ksz);
+	vals = malloc(cap * vsz);
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = cap - n < BATCH ? cap - n : BATCH;
+		__u32 count;
 
+		if (cap - n < BATCH && cap < max_cap) {
+			err = grow(&keys, &vals, ksz, vsz, &cap, max_cap);
+			if (err)
+				goto out;
+		}
+		count = cap - n < BATCH ? cap - n : BATCH;
 		if (!count)
 			break;
 		err = bpf_map_lookup_batch(fd, first ? NULL : &batch_in, &batch_out,
@@ -73,7 +101,12 @@ static int read_hash(int fd, size_t ksz, size_t vsz, void **keys_out, void **val
 	if (err == -EINVAL || err == -EOPNOTSUPP) {
 		/* Old kernels: one key at a time. Entries may vanish meanwhile (LRU). */
 		char *prev = NULL;
-		char *key = malloc(ksz);
+		char *key;
+
+		err = grow(&keys, &vals, ksz, vsz, &cap, max_cap);
+		if (err)
+			goto out;
+		key = malloc(ksz);
 
 		if (!key) {
 			err = -ENOMEM;
