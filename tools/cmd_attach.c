@@ -9,6 +9,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "pins.h"
+#include "probe.h"
 
 static int load_error(const struct cli *cli, int err, const char *msg)
 {
@@ -95,6 +96,12 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	if (xdp)
 		ingress = true;
 
+	/* A kernel that lacks a part is named before anything is loaded. */
+	if (!pins_loaded(cli->pin_dir) && probe_kernel(msg, sizeof(msg))) {
+		fo_warn("kernel: %s", msg);
+		return EXIT_RUNTIME;
+	}
+	msg[0] = '\0';
 	/* Check the device first: a typo must not leave programs loaded. */
 	err = attach_resolve(cli->netns, dev, &e);
 	if (err < 0) {
