@@ -173,21 +173,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		}
 	}
 
-	policy_decide(fv, cfg);
-	if (!fv->verdict)
-		return TC_ACT_OK;
-	if (fv->verdict & FO_ACT_DROP) {
-		if (c)
-			c->v[FO_STAT_DROPPED]++;
-		return TC_ACT_SHOT;
-	}
-	if (fv->verdict & FO_ACT_MARK)
-		skb->mark = (skb->mark & ~fv->mark_mask) | (fv->mark & fv->mark_mask);
-	if (fv->verdict & FO_ACT_PRIORITY)
-		skb->priority = fv->priority;
-	if (c)
-		c->v[FO_STAT_MARKED]++;
-	return TC_ACT_OK;
+	return policy_apply_skb(skb, fv, cfg, c);
 }
 
 SEC("tc")

@@ -93,4 +93,25 @@ static __always_inline void policy_decide(struct flow_value *fv, const struct fo
 	fv->priority = m.best.priority;
 }
 
+/* What tc does with the packet: the flow's cached verdict, applied. */
+static __always_inline int policy_apply_skb(struct __sk_buff *skb, struct flow_value *fv,
+					    const struct fo_config *cfg, struct fo_counters *c)
+{
+	policy_decide(fv, cfg);
+	if (!fv->verdict)
+		return 0; /* TC_ACT_OK */
+	if (fv->verdict & FO_ACT_DROP) {
+		if (c)
+			c->v[FO_STAT_DROPPED]++;
+		return 2; /* TC_ACT_SHOT */
+	}
+	if (fv->verdict & FO_ACT_MARK)
+		skb->mark = (skb->mark & ~fv->mark_mask) | (fv->mark & fv->mark_mask);
+	if (fv->verdict & FO_ACT_PRIORITY)
+		skb->priority = fv->priority;
+	if (c)
+		c->v[FO_STAT_MARKED]++;
+	return 0;
+}
+
 #endif

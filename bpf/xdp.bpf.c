@@ -159,21 +159,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 		flow_update_owner(&k, fv, &r, now, c);
 	}
 
-	policy_decide(fv, cfg);
-	if (!fv->verdict)
-		return TC_ACT_OK;
-	if (fv->verdict & FO_ACT_DROP) {
-		if (c)
-			c->v[FO_STAT_DROPPED]++;
-		return TC_ACT_SHOT;
-	}
-	if (fv->verdict & FO_ACT_MARK)
-		skb->mark = (skb->mark & ~fv->mark_mask) | (fv->mark & fv->mark_mask);
-	if (fv->verdict & FO_ACT_PRIORITY)
-		skb->priority = fv->priority;
-	if (c)
-		c->v[FO_STAT_MARKED]++;
-	return TC_ACT_OK;
+	return policy_apply_skb(skb, fv, cfg, c);
 }
 
 char LICENSE[] SEC("license") = "GPL";
