@@ -165,6 +165,16 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		snprintf(name, sizeof(name), "unattributed_%s", reason_name(i));
 		json_object_set_new(cnt, name, json_integer((json_int_t)counters[FO_STAT_WHY_BASE + i]));
 	}
+	{
+		/* Nothing deletes a flow, so every one created and gone from the table was evicted
+		 * (LRU) to make room: an exact count, not a guess. */
+		__u32 entries = 0, max = 0;
+
+		if (!reader_map_fill(cli->pin_dir, "fo_flows", &entries, &max))
+			json_object_set_new(cnt, "flow_evictions",
+					    json_integer(counters[FO_STAT_FLOWS_NEW] > entries
+							 ? (json_int_t)(counters[FO_STAT_FLOWS_NEW] - entries) : 0));
+	}
 	json_object_set_new(root, "counters", cnt);
 
 	if (cli->json) {
@@ -187,8 +197,14 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			long long e = json_integer_value(json_object_get(val, "entries"));
 			long long m = json_integer_value(json_object_get(val, "max_entries"));
 
+			/* An LRU map evicts before it is full (its free lists are per CPU), so for
+			 * flows the evictions themselves are the warning. */
+			bool evicting = !strcmp(key, "fo_flows") &&
+					json_integer_value(json_object_get(cnt, "flow_evictions")) > 0;
+
 			printf("  %-10s %8lld / %-8lld%s\n", key, e, m,
-			       m && e * 10 >= m * 9 && strcmp(key, "fo_stats") && strcmp(key, "fo_config")
+			       evicting || (m && e * 10 >= m * 9 && strcmp(key, "fo_stats") &&
+					    strcmp(key, "fo_config"))
 				       ? "  (nearly full: oldest entries are being evicted)" : "");
 		}
 		printf("\nCounters:\n");
