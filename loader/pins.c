@@ -77,6 +77,7 @@ int pins_prepare(const char *pin_dir)
 
 int pins_lock(const char *pin_dir, int *lock_fd)
 {
+	struct stat held, now;
 	int fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -86,6 +87,13 @@ int pins_lock(const char *pin_dir, int *lock_fd)
 
 		close(fd);
 		return err;
+	}
+	/* While we waited, an unload may have removed the dir: a lock on the removed inode
+	 * excludes nobody (libbpf would pin into a new dir of the same name). */
+	if (fstat(fd, &held) || stat(pin_dir, &now) || held.st_ino != now.st_ino ||
+	    held.st_dev != now.st_dev) {
+		close(fd);
+		return -ENOENT;
 	}
 	*lock_fd = fd;
 	return 0;

@@ -15,7 +15,8 @@ struct fo_limits {
 
 /* Make sure PIN_DIR can hold pins: bpffs mounted (mounting /sys/fs/bpf if needed), dir made. */
 int pins_prepare(const char *pin_dir);
-/* Serialise commands that change state: an exclusive lock on the pin dir. */
+/* Serialise commands that change state: an exclusive lock on the pin dir. -ENOENT when the
+ * dir is gone, or was removed (unload) while waiting for the lock. */
 int pins_lock(const char *pin_dir, int *lock_fd);
 void pins_unlock(int lock_fd);
 /* Whether everything is loaded and pinned already (the classifier programs exist). */

@@ -108,10 +108,15 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		fo_warn("%s", e.text);
 		return EXIT_RUNTIME;
 	}
-	err = pins_prepare(cli->pin_dir);
-	if (err)
-		return load_error(cli, err, NULL);
-	err = pins_lock(cli->pin_dir, &lock_fd);
+	/* An unload that removes the dir while we wait for its lock: make it again, once. */
+	for (int tries = 0; tries < 2; tries++) {
+		err = pins_prepare(cli->pin_dir);
+		if (err)
+			return load_error(cli, err, NULL);
+		err = pins_lock(cli->pin_dir, &lock_fd);
+		if (err != -ENOENT)
+			break;
+	}
 	if (err)
 		return load_error(cli, err, "cannot lock");
 	err = pins_load(cli->pin_dir, &lim, msg, sizeof(msg));

@@ -22,6 +22,8 @@ int cmd_unload(struct cli *cli, int argc, char **argv)
 		return EXIT_OK; /* nothing loaded: already as before */
 	}
 	err = pins_lock(cli->pin_dir, &lock_fd);
+	if (err == -ENOENT)
+		return EXIT_OK; /* another unload got there first */
 	if (err) {
 		fo_warn("%s: cannot lock: %s", cli->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;

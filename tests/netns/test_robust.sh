@@ -198,3 +198,15 @@ EOF
 ) || return 1
 	[ -z "$bad" ] || fail "$bad"
 }
+
+test_two_unloads_at_once() {
+	local rc1 rc2
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo unload & local p1=$!
+	fo unload & local p2=$!
+	wait $p1; rc1=$?; wait $p2; rc2=$?
+	assert_eq "$rc1 $rc2" "0 0" "both unloads succeed" || return 1
+	[ -e "$PIN" ] && fail "pins left: $(ls "$PIN" | tr '\n' ' ')" && return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter left"
+}
