@@ -44,7 +44,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/netns/helpers/*.c)
 HELPER_BINS := $(patsubst tests/netns/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all clean install deps check unit netns demo bench lint stress
+.PHONY: all clean install deps check unit netns demo bench lint stress san fuzz tests
 .DELETE_ON_ERROR:
 # BPF objects and skeletons are products in their own right (bench and tests load them): keep them.
 .SECONDARY:
@@ -90,7 +90,7 @@ $(OUT)/tests/%: tests/netns/helpers/%.c
 
 tests: $(UNIT_BINS) $(HELPER_BINS)
 
-check: all tests
+check: all tests san fuzz
 	$(Q)OUT=$(OUT) tests/run.sh
 
 unit: all tests
@@ -113,5 +113,49 @@ install: all
 
 clean:
 	rm -rf $(OUT)
+
+# Robustness: the unit tests again under ASan/UBSan (built into $(OUT)/san, run by tests/run.sh
+# as test_san_*), a libFuzzer target for the user-space parsers, static analysis, and the
+# long variants of the fuzz and churn tests.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+san:
+	$(Q)mkdir -p $(OUT)/san && $(CC) -c tests/unit/san_options.c -o $(OUT)/san/san_options.o
+	$(Q)rm -f $(OUT)/san/tests/test_* # relink: make does not see LDFLAGS change
+	$(Q)$(MAKE) --no-print-directory OUT=$(abspath $(OUT))/san EXTRA_CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS) $(abspath $(OUT))/san/san_options.o" tests
+	$(Q)for t in $(abspath $(OUT))/san/tests/test_*; do \
+		ln -sf "$$t" "$(OUT)/tests/test_san_$${t##*/test_}"; done
+
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(filter-out -Werror -O2,$(ALL_CFLAGS))
+fuzz: $(OUT)/fuzz/fuzz_parsers
+	$(Q)mkdir -p $(OUT)/tests && ln -sf $(CURDIR)/tests/fuzz/run_parsers.sh $(OUT)/tests/test_fuzz_parsers
+
+# The library again with the fuzzer's coverage; an archive, so a target links what it uses.
+$(OUT)/fuzz/libflowowner.a: $(LIB_SRCS) $(SKELS) $(wildcard bpf/*.h loader/*.h tools/*.h)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)/obj && rm -f $@
+	$(Q)for f in $(LIB_SRCS); do o=$(@D)/obj/$$(echo $$f | tr / _).o; \
+		$(CLANG) $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_CFLAGS)) \
+			-c $$f -o $$o || exit 1; done
+	$(Q)ar rcs $@ $(@D)/obj/*.o
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(OUT)/fuzz/libflowowner.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+LINT_SRCS := $(wildcard loader/*.c tools/*.c)
+lint: $(SKELS)
+	$(call msg,TIDY,loader tools)
+	$(Q)clang-tidy --quiet --warnings-as-errors='*' $(LINT_SRCS) -- \
+		$(filter-out -Werror,$(ALL_CFLAGS))
+	$(call msg,CPPCHECK,loader tools)
+	$(Q)cppcheck --quiet --error-exitcode=1 --inline-suppr --enable=warning,portability \
+		--std=c11 -D_GNU_SOURCE -I$(OUT) -Ibpf -Iloader -Itools --suppress=missingIncludeSystem \
+		$(LINT_SRCS)
+
+stress: all tests fuzz
+	$(Q)FO_FUZZ_FRAMES=3000000 $(OUT)/tests/test_fuzz_classifier
+	$(Q)FO_OUT=$(OUT) FO_FUZZ_RUNS=2000000 tests/fuzz/run_parsers.sh
+	$(Q)FO_CHURN=10000 OUT=$(OUT) tests/run.sh netns churn
 
 -include bench/bench.mk

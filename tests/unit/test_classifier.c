@@ -542,7 +542,8 @@ static void test_udp6_ingress_first_has_no_socket(void)
 /* Options push the transport header back: ports are read after IHL * 4 bytes, for each IHL. */
 static void test_ipv4_options_every_ihl(void)
 {
-	unsigned char buf[14 + 60 + 8];
+	/* the IP header 4-byte aligned, as the stack keeps it (NET_IP_ALIGN) */
+	unsigned char raw[2 + 14 + 60 + 8] __attribute__((aligned(4))), *buf = raw + 2;
 	int ihl;
 
 	reset();
@@ -556,7 +557,7 @@ static void test_ipv4_options_every_ihl(void)
 		char name[32];
 
 		snprintf(name, sizeof(name), "ihl %d", ihl);
-		memset(buf, 0, sizeof(buf));
+		memset(raw, 0, sizeof(raw));
 		eth_fill(eth, ETH_P_IP);
 		iph_fill(iph, HOST4, PEER4, IPPROTO_UDP, 0);
 		iph->ihl = ihl;
