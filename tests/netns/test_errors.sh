@@ -22,7 +22,18 @@ test_not_root_gets_permission_error() {
 	assert_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$FO_BIN" --pin-dir "$PIN" flows || return 1
 	assert_contains "$ERR" "permission denied" "flows as nobody" || return 1
 	assert_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$FO_BIN" --pin-dir "$PIN" -n "$NS_A" attach veth0 || return 1
-	assert_contains "$ERR" "flowowner: " "attach as nobody"
+	assert_contains "$ERR" "flowowner: " "attach as nobody" || return 1
+	# Nor around the tool: the pins are root's alone (dir 0700, objects 0600).
+	assert_eq "$(stat -c '%a %u' "$PIN")" "700 0" "pin dir mode" || return 1
+	assert_eq "$(stat -c '%a %u' "$PIN/fo_flows")" "600 0" "fo_flows pin mode" || return 1
+	if have_cmd bpftool; then
+		assert_rc 255 setpriv --reuid=65534 --regid=65534 --clear-groups bpftool map dump pinned "$PIN/fo_procs" || return 1
+	fi
+	for cmd in status procs top\ --once metrics watch\ --count\ 1; do
+		# shellcheck disable=SC2086
+		assert_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$FO_BIN" --pin-dir "$PIN" $cmd || return 1
+		assert_contains "$ERR" "permission denied" "$cmd as nobody" || return 1
+	done
 }
 
 test_usage_errors_exit_2() {

@@ -210,3 +210,38 @@ test_two_unloads_at_once() {
 	[ -e "$PIN" ] && fail "pins left: $(ls "$PIN" | tr '\n' ' ')" && return 1
 	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter left"
 }
+
+# capsh --drop list that keeps only the capabilities in $1 (comma-separated).
+drop_all_but() {
+	capsh --print | sed -n 's/^Bounding set =//p' | tr ',' '\n' |
+		grep -v -x -E "$(echo "$1" | tr ',' '|')" | paste -sd, -
+}
+
+# Least privilege, measured: in the device's own namespace CAP_BPF, CAP_NET_ADMIN and
+# CAP_PERFMON are enough for every step; -n NETNS (setns) is what needs CAP_SYS_ADMIN.
+test_three_capabilities_are_enough_in_the_namespace() {
+	have_cmd capsh || skip "capsh missing"
+	setup_pair || return 1
+	nsenter --net="/run/netns/$NS_A" capsh --drop="$(drop_all_but cap_bpf,cap_net_admin,cap_perfmon)" -- -c \
+		"'$FO_BIN' --pin-dir '$PIN' attach veth0 && '$FO_BIN' --pin-dir '$PIN' procs --refresh >/dev/null &&
+		 '$FO_BIN' --pin-dir '$PIN' -j flows >/dev/null && '$FO_BIN' --pin-dir '$PIN' detach veth0 &&
+		 '$FO_BIN' --pin-dir '$PIN' unload" || fail "a step failed with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" || return 1
+	[ -e "$PIN" ] && fail "unload left pins" && return 1
+	# without CAP_BPF nothing loads, and nothing is left behind
+	assert_rc 1 nsenter --net="/run/netns/$NS_A" capsh --drop="$(drop_all_but cap_net_admin,cap_perfmon)" -- -c \
+		"exec '$FO_BIN' --pin-dir '$PIN' attach veth0" || return 1
+	assert_contains "$ERR" "permission denied" "message without CAP_BPF" || return 1
+	assert_pins_whole_or_gone || return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter without CAP_BPF"
+}
+
+test_netns_option_needs_sys_admin_and_says_so() {
+	have_cmd capsh || skip "capsh missing"
+	setup_pair || return 1
+	assert_rc 1 capsh --drop="$(drop_all_but cap_bpf,cap_net_admin,cap_perfmon)" -- -c \
+		"exec '$FO_BIN' --pin-dir '$PIN' -n '$NS_A' attach veth0" || return 1
+	assert_contains "$ERR" "$NS_A" "the namespace is named" || return 1
+	assert_contains "$ERR" "not permitted" "the cause is given" || return 1
+	[ -e "$PIN/fo_tc_egress" ] && fail "loaded although the attach could not happen" && return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter"
+}
