@@ -389,6 +389,8 @@ int fo_snapshot(struct snapshot_args *args)
 	bpf_rcu_read_lock();
 	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_PROCS);
 	while ((t = bpf_iter_task_next(&it))) {
+		if (!t->tgid)
+			continue; /* the idle task is not a process anyone owns a socket in */
 		struct proc_entry e = {};
 		struct task_struct *ref;
 		__u32 n = 0;

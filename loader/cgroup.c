@@ -132,7 +132,8 @@ int cgroup_table_load(struct cgroup_table *t)
 		cgroup_table_free(t);
 		return -ENOMEM;
 	}
-	qsort(t->ent, t->n, sizeof(*t->ent), cmp_ent);
+	if (t->n)
+		qsort(t->ent, t->n, sizeof(*t->ent), cmp_ent);
 	return 0;
 }
 

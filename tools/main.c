@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* main.c — the flowowner command: global options and dispatch to one file per command. */
+#include <alloca.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,13 +113,10 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { .pin_dir = FO_PIN_DIR_DEFAULT };
 	const struct command *c;
-	char **rest;
 	int nrest = 0, i;
 	bool help = false, version = false;
+	char **rest = alloca((argc + 1) * sizeof(*rest)); /* lives as long as main: no free */
 
-	rest = calloc(argc + 1, sizeof(*rest));
-	if (!rest)
-		return EXIT_RUNTIME;
 	/* Global options may stand before or after the command, as with ip and bpftool. */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
