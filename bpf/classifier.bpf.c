@@ -80,13 +80,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		c->v[FO_STAT_PACKETS]++;
 	why = parse_frame(data, data_end, &p);
 	if (why != FO_WHY_NONE) {
-		/* Fail open: whatever it is, it passes, and is counted once with a reason. */
-		if (c) {
-			c->v[FO_STAT_UNATTRIBUTED]++;
-			c->v[FO_STAT_WHY_BASE + (why & 7)]++;
-			if (why == FO_WHY_NON_IP)
-				c->v[FO_STAT_NON_IP]++;
-		}
+		count_unkeyed(c, why); /* fail open: counted once with its reason, and passed */
 		return TC_ACT_OK;
 	}
 

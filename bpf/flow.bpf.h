@@ -32,6 +32,17 @@ static __always_inline void event_emit(__u32 type, const struct flow_key *k,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* A frame that has no flow key (non-IP, truncated, a later fragment): counted once, by reason. */
+static __always_inline void count_unkeyed(struct fo_counters *c, int why)
+{
+	if (!c)
+		return;
+	c->v[FO_STAT_UNATTRIBUTED]++;
+	c->v[FO_STAT_WHY_BASE + (why & 7)]++;
+	if (why == FO_WHY_NON_IP)
+		c->v[FO_STAT_NON_IP]++;
+}
+
 /* Insert a new flow owned per R. Returns the entry in the map, or NULL if it could not be made. */
 static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 						      const struct resolved *r, __u64 now,

@@ -37,13 +37,7 @@ int fo_xdp(struct xdp_md *ctx)
 		c->v[FO_STAT_PACKETS]++;
 	why = parse_frame(data, data_end, &p);
 	if (why != FO_WHY_NONE) {
-		/* Fail open, as tc does: counted once with its reason, and passed. */
-		if (c) {
-			c->v[FO_STAT_UNATTRIBUTED]++;
-			c->v[FO_STAT_WHY_BASE + (why & 7)]++;
-			if (why == FO_WHY_NON_IP)
-				c->v[FO_STAT_NON_IP]++;
-		}
+		count_unkeyed(c, why); /* fail open: counted once with its reason, and passed */
 		return XDP_PASS;
 	}
 	/* Keyed exactly like tc ingress (same device, same namespace cookie), so the companion
