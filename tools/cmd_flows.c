@@ -164,20 +164,9 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 		}
 		by_ns = true;
 	}
-	if (pidns_ref) {
-		err = pidns_open((pid_t)pidns_ref, &pidns);
-		if (err) {
-			fo_warn("pid %llu: cannot read its pid namespace: %s", pidns_ref, strerror(-err));
-			return EXIT_RUNTIME;
-		}
-	}
-	err = view_load(cli->pin_dir, &v);
-	if (err) {
-		fo_warn("%s: cannot read flows: %s", cli->pin_dir, strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	if (pidns_ref)
-		v.pidns = &pidns;
+	ret = view_open(cli->pin_dir, pidns_ref, &pidns, &v);
+	if (ret)
+		return ret;
 	qsort(v.flows, v.nflows, sizeof(*v.flows), cmp_flows);
 	rows = json_array();
 	for (i = 0; i < v.nflows; i++) {

@@ -94,20 +94,9 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 		}
 		fo_info(cli, "snapshot: %u processes, %u threads", snap.processes, snap.threads);
 	}
-	if (pidns_ref) {
-		err = pidns_open((pid_t)pidns_ref, &pidns);
-		if (err) {
-			fo_warn("pid %llu: cannot read its pid namespace: %s", pidns_ref, strerror(-err));
-			return EXIT_RUNTIME;
-		}
-	}
-	err = view_load(cli->pin_dir, &v);
-	if (err) {
-		fo_warn("%s: cannot read the process table: %s", cli->pin_dir, strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	if (pidns_ref)
-		v.pidns = &pidns;
+	ret = view_open(cli->pin_dir, pidns_ref, &pidns, &v);
+	if (ret)
+		return ret;
 	/* One pass over the flows adds each to its owner (view_load sorted the table). */
 	sums = calloc(v.nprocs ? v.nprocs : 1, sizeof(*sums));
 	if (!sums) {

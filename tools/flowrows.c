@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "attach.h"
+#include "cli.h"
 #include "flowrows.h"
 #include "netns.h"
 #include "output.h"
@@ -63,6 +64,28 @@ int view_load(const char *pin_dir, struct flow_view *v)
 	qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
 	cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
 	return err;
+}
+
+int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
+	      struct flow_view *v)
+{
+	int err;
+
+	if (ref) {
+		err = pidns_open((pid_t)ref, pidns);
+		if (err) {
+			fo_warn("pid %llu: cannot read its pid namespace: %s", ref, strerror(-err));
+			return EXIT_RUNTIME;
+		}
+	}
+	err = view_load(pin_dir, v);
+	if (err) {
+		fo_warn("%s: cannot read the flow and process tables: %s", pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	if (ref)
+		v->pidns = pidns;
+	return EXIT_OK;
 }
 
 void view_free(struct flow_view *v)

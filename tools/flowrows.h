@@ -25,6 +25,10 @@ struct flow_view {
 
 /* Read flows, processes and attachments once, for one consistent listing. */
 int view_load(const char *pin_dir, struct flow_view *v);
+/* view_load for a command: with --pidns REF (0: none) its namespace opened into PIDNS, and
+ * the user told what went wrong. Returns an exit code. */
+int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
+	      struct flow_view *v);
 void view_free(struct flow_view *v);
 /* The process entry for (pid, start), or NULL. */
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns);
