@@ -926,8 +926,10 @@ static int setup(void)
 		return err;
 
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/fo-unit-%d", getpid());
-	if (mkdir(pin_dir, 0700))
-		return -errno;
+	/* pins_prepare, as attach does: on a fresh boot bpffs is not mounted yet. */
+	err = pins_prepare(pin_dir);
+	if (err)
+		return err;
 	opts.pin_root_path = pin_dir;
 	skel = classifier__open_opts(&opts);
 	if (!skel)

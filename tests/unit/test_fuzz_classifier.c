@@ -318,8 +318,10 @@ static int setup(void)
 	if (unshare(CLONE_NEWNET))
 		return -errno;
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/fo-unit-%d", getpid());
-	if (mkdir(pin_dir, 0700))
-		return -errno;
+	/* pins_prepare, as attach does: on a fresh boot bpffs is not mounted yet. */
+	err = pins_prepare(pin_dir);
+	if (err)
+		return err;
 	opts.pin_root_path = pin_dir;
 	skel = classifier__open_opts(&opts);
 	if (!skel)
