@@ -42,21 +42,45 @@ static int xdp_nest_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+struct link_attrs {
+	const struct nlattr *xdp;
+	const struct nlattr *linkinfo;
+};
+
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
-	const struct nlattr **xdp = data;
+	struct link_attrs *a = data;
+	int type = mnl_attr_get_type(attr);
 
-	if (mnl_attr_get_type(attr) != IFLA_XDP)
+	if (type != IFLA_XDP && type != IFLA_LINKINFO)
 		return MNL_CB_OK;
 	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
 		return MNL_CB_ERROR;
-	*xdp = attr;
+	if (type == IFLA_XDP)
+		a->xdp = attr;
+	else
+		a->linkinfo = attr;
+	return MNL_CB_OK;
+}
+
+static int linkinfo_cb(const struct nlattr *attr, void *data)
+{
+	struct xdp_info *info = data;
+	size_t len;
+
+	if (mnl_attr_get_type(attr) != IFLA_INFO_KIND)
+		return MNL_CB_OK;
+	len = mnl_attr_get_payload_len(attr);
+	if (len >= sizeof(info->kind))
+		len = sizeof(info->kind) - 1;
+	memcpy(info->kind, mnl_attr_get_payload(attr), len);
+	info->kind[len] = '\0';
 	return MNL_CB_OK;
 }
 
 int xdp_link_parse(const struct nlmsghdr *nlh, struct xdp_info *info)
 {
-	const struct nlattr *xdp = NULL;
+	struct link_attrs a = {};
 	const struct ifinfomsg *ifi;
 	int err;
 
@@ -66,11 +90,14 @@ int xdp_link_parse(const struct nlmsghdr *nlh, struct xdp_info *info)
 		return -EBADMSG;
 	err = nl_attr_parse(mnl_nlmsg_get_payload_offset(nlh, sizeof(*ifi)),
 			    mnl_nlmsg_get_payload_len(nlh) - MNL_ALIGN(sizeof(*ifi)), link_attr_cb,
-			    &xdp);
+			    &a);
 	/* No IFLA_XDP at all is a device with nothing attached (or a kernel without XDP). */
-	if (!err && xdp)
-		err = nl_attr_parse(mnl_attr_get_payload(xdp), mnl_attr_get_payload_len(xdp),
+	if (!err && a.xdp)
+		err = nl_attr_parse(mnl_attr_get_payload(a.xdp), mnl_attr_get_payload_len(a.xdp),
 				    xdp_nest_cb, info);
+	if (!err && a.linkinfo)
+		err = nl_attr_parse(mnl_attr_get_payload(a.linkinfo),
+				    mnl_attr_get_payload_len(a.linkinfo), linkinfo_cb, info);
 	if (err)
 		memset(info, 0, sizeof(*info));
 	return err;

@@ -12,6 +12,7 @@ struct xdp_info {
 	__u32 drv_prog_id;
 	__u32 hw_prog_id;
 	__u8 attached; /* IFLA_XDP_ATTACHED: XDP_ATTACHED_NONE/DRV/SKB/HW/MULTI */
+	char kind[16]; /* IFLA_INFO_KIND ("veth", ...), "" for a physical device */
 };
 
 int xdp_query(struct nl_sock *nl, int ifindex, struct xdp_info *info);

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "flowrows.h"
 #include "output.h"
+#include "progstats.h"
 #include "reader.h"
 
 /* Global counters from fo_stats: metric name, help. Unnamed ones are not exported. */
@@ -106,6 +107,37 @@ static size_t merge_same_labels(struct proc_sum *s, size_t n)
 	return w + 1;
 }
 
+/*
+ * What each program costs (kernel.bpf_stats_enabled): runs and run time as counters, ns per run
+ * as a gauge. Off, only the switch is exported, and its help says how to turn it on.
+ */
+static void cost_families(json_t *fams, const char *pin_dir)
+{
+	struct prog_stat *st = NULL;
+	json_t *on, *runs, *time, *per;
+	size_t n = 0, i;
+	int enabled = progstats_enabled();
+
+	on = family(fams, "flowowner_bpf_stats_enabled", "gauge",
+		    "1 when the kernel counts program run time; 0: " FO_BPF_STATS_HINT ".");
+	sample(on, json_object(), enabled == 1);
+	if (enabled != 1 || progstats_read(pin_dir, &st, &n))
+		return;
+	runs = family(fams, "flowowner_program_runs_total", "counter",
+		      "Runs of a flowowner BPF program while kernel.bpf_stats_enabled was on.");
+	time = family(fams, "flowowner_program_run_time_ns_total", "counter",
+		      "Time spent in a flowowner BPF program while kernel.bpf_stats_enabled was on, ns.");
+	per = family(fams, "flowowner_program_ns_per_run", "gauge",
+		     "Average ns per run of a flowowner BPF program since bpf_stats counting began.");
+	for (i = 0; i < n; i++) {
+		sample(runs, json_pack("{s:s}", "program", st[i].name), st[i].run_cnt);
+		sample(time, json_pack("{s:s}", "program", st[i].name), st[i].run_time_ns);
+		sample(per, json_pack("{s:s}", "program", st[i].name),
+		       st[i].run_cnt ? (st[i].run_time_ns + st[i].run_cnt / 2) / st[i].run_cnt : 0);
+	}
+	free(st);
+}
+
 static json_t *build(const struct cli *cli, const struct view_filter *flt,
 		     const struct flow_view *v, struct proc_sum *sums, size_t n, const __u64 *counters)
 {
@@ -188,6 +220,7 @@ static json_t *build(const struct cli *cli, const struct view_filter *flt,
 		sample(s, json_pack("{s:s}", "map", map_names[i]), e);
 		sample(maxes, json_pack("{s:s}", "map", map_names[i]), m);
 	}
+	cost_families(fams, cli->pin_dir);
 	return fams;
 }
 

@@ -12,6 +12,7 @@
 #include "netns.h"
 #include "output.h"
 #include "pins.h"
+#include "progstats.h"
 #include "reader.h"
 
 static const char *const stat_names[FO_STAT_WHY_BASE] = {
@@ -83,6 +84,56 @@ static const char *att_mode(const struct attach_rec *r, __u32 companion_id)
 	if (companion_id && r->val.prog_id == companion_id)
 		return "attribute";
 	return "count";
+}
+
+/*
+ * What each program costs, from the kernel's own bpf_stats: runs and ns per run, only while
+ * kernel.bpf_stats_enabled is on (the counters stand still while it is off, so a figure then
+ * would describe some earlier time). Off, the object says how to turn it on.
+ */
+static json_t *programs_json(const char *pin_dir)
+{
+	json_t *o = json_object(), *arr = json_array();
+	struct prog_stat *st = NULL;
+	size_t n = 0, i;
+	int on = progstats_enabled();
+
+	json_object_set_new(o, "bpf_stats_enabled", json_boolean(on == 1));
+	json_object_set_new(o, "programs", arr);
+	if (on != 1) {
+		json_object_set_new(o, "hint", json_string(FO_BPF_STATS_HINT));
+		return o;
+	}
+	if (progstats_read(pin_dir, &st, &n))
+		return o;
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I,s:f}", "name", st[i].name,
+						     "prog_id", (json_int_t)st[i].prog_id,
+						     "run_cnt", (json_int_t)st[i].run_cnt,
+						     "run_time_ns", (json_int_t)st[i].run_time_ns,
+						     "ns_per_run", st[i].run_cnt ?
+						     (double)st[i].run_time_ns / st[i].run_cnt : 0.0));
+	free(st);
+	return o;
+}
+
+static void programs_print(json_t *cost)
+{
+	json_t *arr = json_object_get(cost, "programs"), *val;
+	size_t idx;
+
+	printf("\nProgram cost:\n");
+	if (!json_is_true(json_object_get(cost, "bpf_stats_enabled"))) {
+		printf("  kernel.bpf_stats_enabled is off: %s\n",
+		       json_string_value(json_object_get(cost, "hint")));
+		return;
+	}
+	printf("  %-20s %8s %14s %10s\n", "Program", "ProgId", "Runs", "ns/run");
+	json_array_foreach(arr, idx, val)
+		printf("  %-20s %8lld %14lld %10.1f\n", json_string_value(json_object_get(val, "name")),
+		       (long long)json_integer_value(json_object_get(val, "prog_id")),
+		       (long long)json_integer_value(json_object_get(val, "run_cnt")),
+		       json_real_value(json_object_get(val, "ns_per_run")));
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
@@ -176,6 +227,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 							 ? (json_int_t)(counters[FO_STAT_FLOWS_NEW] - entries) : 0));
 	}
 	json_object_set_new(root, "counters", cnt);
+	json_object_set_new(root, "cost", programs_json(cli->pin_dir));
 
 	if (cli->json) {
 		out_json(root, cli->pretty);
@@ -210,6 +262,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("\nCounters:\n");
 		json_object_foreach(cnt, key, val)
 			printf("  %-24s %lld\n", key, (long long)json_integer_value(val));
+		programs_print(json_object_get(root, "cost"));
 	}
 	json_decref(root);
 	free(recs);
