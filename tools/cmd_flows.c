@@ -96,6 +96,7 @@ static const struct column flow_cols[] = {
 	{ "RxBytes", "rx_bytes", COL_BYTES, NULL },
 	{ "Mark", "mark", COL_NUM, NULL },
 	{ "Owner", NULL, COL_CUSTOM, col_owner },
+	{ "Unit/Container", NULL, COL_CUSTOM, col_unit_or_container },
 	{ "Cgroup", NULL, COL_CUSTOM, col_cgroup },
 };
 

@@ -45,6 +45,7 @@ static const struct column proc_cols[] = {
 	{ "Flows", "flows", COL_NUM, NULL },
 	{ "State", "state", COL_STR, NULL },
 	{ "Comm", "comm", COL_STR, NULL },
+	{ "Unit/Container", NULL, COL_CUSTOM, col_unit_or_container },
 	{ "Cgroup", NULL, COL_CUSTOM, col_cgroup },
 };
 

@@ -196,6 +196,7 @@ static json_t *top_rows(struct top *t, const struct sample *prev, const struct s
 		json_object_set_new(row, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
 		cg = cached(&t->cg, &t->ncg, p->cgroup_id, true);
 		json_object_set_new(row, "cgroup", *cg ? json_string(cg) : json_null());
+		view_row_names(row, *cg ? cg : NULL);
 		json_object_set_new(row, "rx_rate", lines[i].rx_rate < 0 ? json_null() : json_real(lines[i].rx_rate));
 		json_object_set_new(row, "tx_rate", lines[i].tx_rate < 0 ? json_null() : json_real(lines[i].tx_rate));
 		json_object_set_new(row, "rx_bytes", json_integer((json_int_t)p->rx_bytes));
@@ -235,6 +236,7 @@ static const struct column top_cols[] = {
 	{ "RxTotal", "rx_bytes", COL_BYTES, NULL },
 	{ "TxTotal", "tx_bytes", COL_BYTES, NULL },
 	{ "Flows", "flows", COL_NUM, NULL },
+	{ "Unit/Container", NULL, COL_CUSTOM, col_unit_or_container },
 	{ "Cgroup", "cgroup", COL_STR, NULL },
 };
 

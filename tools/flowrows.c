@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "attach.h"
+#include "cgname.h"
 #include "cli.h"
 #include "flowrows.h"
 #include "netns.h"
@@ -117,6 +118,27 @@ bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns)
 	return lo < v->nprocs && v->procs[lo].pid == pid;
 }
 
+void view_row_names(json_t *row, const char *cgroup_path)
+{
+	struct cgroup_names n;
+
+	/* Absent, not "", where there is none: CONTRACT.md. */
+	cgroup_names_of(cgroup_path, &n);
+	if (n.unit[0])
+		json_object_set_new(row, "unit", json_string(n.unit));
+	if (n.container[0])
+		json_object_set_new(row, "container", json_string(n.container));
+}
+
+void col_unit_or_container(json_t *row, char *buf, size_t len)
+{
+	const char *c = json_string_value(json_object_get(row, "container"));
+	const char *u = json_string_value(json_object_get(row, "unit"));
+
+	/* A container's scope unit only repeats its id at length: the id says it shorter. */
+	snprintf(buf, len, "%s", c ? c : u ? u : "-");
+}
+
 void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
 			__u64 cgroup_id)
 {
@@ -124,6 +146,7 @@ void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64
 	pid_t nspid;
 
 	json_object_set_new(row, "cgroup", path ? json_string(path) : json_null());
+	view_row_names(row, path);
 	if (!v->pidns)
 		return;
 	if (pid && !pidns_pid_of(v->pidns, (pid_t)pid, start_ns, &nspid))

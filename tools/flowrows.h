@@ -34,9 +34,13 @@ void view_free(struct flow_view *v);
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns);
 /* Whether the owner (pid, start) is gone: marked exited, or its pid now names another process. */
 bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns);
-/* Add "cgroup" (path) and, with --pidns, "ns_pid" (null when not visible there) to ROW. */
+/* Add "cgroup" (path), "unit" and "container" and, with --pidns, "ns_pid" (null when not visible there) to ROW. */
 void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
 			__u64 cgroup_id);
+/* Add "unit" and "container" (each only where the path names one) from CGROUP_PATH (may be NULL). */
+void view_row_names(json_t *row, const char *cgroup_path);
+/* Table cell: the row's container id, else its unit, else "-". */
+void col_unit_or_container(json_t *row, char *buf, size_t len);
 /* One flow as the JSON object flows -j prints (see CONTRACT.md). */
 json_t *flow_row(const struct flow_view *v, const struct flow_rec *f);
 /* Which device name a flow was seen on. */
