@@ -14,7 +14,7 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 4 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 5 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
@@ -156,6 +156,11 @@ struct proc_entry {
 	__u32 flags;
 	__u32 snap_gen; /* generation of the last task-iterator walk that saw it alive */
 	char comm[FO_COMM_LEN];
+	/* The executable the kernel resolved at exec (mm->exe_file): its device, as the kernel
+	 * encodes dev_t (MAJOR << 20 | MINOR), and inode. 0 for kernel threads. */
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 pad2;
 };
 
 /* Marking policy (fo_policy): key is the rule id. */
@@ -164,7 +169,10 @@ enum fo_selector {
 	FO_SEL_COMM = 2,
 	FO_SEL_CGROUP = 3,
 	FO_SEL_UID = 4,
+	FO_SEL_EXE = 5, /* value: inode, dev: device of the executable file */
 };
+
+#define FO_PATH_LEN 256 /* an exe rule's path, as listed; longer paths are refused */
 
 #define FO_ACT_MARK 0x1
 #define FO_ACT_PRIORITY 0x2
@@ -179,6 +187,9 @@ struct policy_rule {
 	__u32 mark;
 	__u32 mark_mask;
 	__u32 priority;
+	__u32 dev;               /* exe: the file's device, kernel dev_t encoding */
+	__u32 pad;
+	char path[FO_PATH_LEN];  /* exe: the file's canonical path, for listings only */
 };
 
 /* fo_config: one-element array that user space writes and the classifier reads. */

@@ -5,11 +5,12 @@
 
 #include "maps.bpf.h"
 
-/* Most specific selector wins: a pid names one process, a uid many. */
+/* Most specific selector wins: a pid names one process, an exe one program, a uid many. */
 static __always_inline __u32 selector_rank(__u32 sel)
 {
 	switch (sel) {
-	case FO_SEL_PID: return 4;
+	case FO_SEL_PID: return 5;
+	case FO_SEL_EXE: return 4;
 	case FO_SEL_COMM: return 3;
 	case FO_SEL_CGROUP: return 2;
 	case FO_SEL_UID: return 1;
@@ -17,10 +18,21 @@ static __always_inline __u32 selector_rank(__u32 sel)
 	return 0;
 }
 
+/* The winning rule's id and what it does: not the whole rule, whose path stays in the map. */
+struct policy_verdict {
+	__u32 id;
+	__u32 actions;
+	__u32 mark;
+	__u32 mark_mask;
+	__u32 priority;
+};
+
 struct policy_match {
 	const struct owner *owner;
-	struct policy_rule best;
+	__u64 exe_ino; /* the owner's executable, from the pid table; 0 when unknown */
+	__u32 exe_dev;
 	__u32 rank;
+	struct policy_verdict best;
 };
 
 static __always_inline int comm_eq(const char *a, const char *b)
@@ -43,6 +55,7 @@ static long policy_match_one(void *map, __u32 *id, struct policy_rule *rule,
 	case FO_SEL_UID: hit = rule->value == o->uid; break;
 	case FO_SEL_CGROUP: hit = rule->value == o->cgroup_id; break;
 	case FO_SEL_COMM: hit = comm_eq(rule->comm, o->comm); break;
+	case FO_SEL_EXE: hit = m->exe_ino && rule->value == m->exe_ino && rule->dev == m->exe_dev; break;
 	}
 	if (!hit)
 		return 0;
@@ -51,17 +64,32 @@ static long policy_match_one(void *map, __u32 *id, struct policy_rule *rule,
 	 * silently overrides an existing one of the same kind. */
 	if (rank > m->rank || (rank == m->rank && rule->id < m->best.id)) {
 		m->rank = rank;
-		m->best = *rule;
+		m->best.id = rule->id;
+		m->best.actions = rule->actions;
+		m->best.mark = rule->mark;
+		m->best.mark_mask = rule->mark_mask;
+		m->best.priority = rule->priority;
 	}
 	return 0;
 }
 
-/* The rule that applies to owner O, or NULL-like (rank 0) when none does. */
-static __always_inline __u32 policy_match_owner(const struct owner *o, struct policy_rule *out)
+/*
+ * The rule that applies to owner O: its rank, 0 when none does. The executable is the pid
+ * table's (read at exec, fork and the snapshot), for the same process only: a recycled pid's
+ * entry names another program. A process's name is its own to choose (prctl), its exe is not.
+ */
+static __always_inline __u32 policy_match_owner(const struct owner *o, struct policy_verdict *out)
 {
 	struct policy_match m = {};
+	struct proc_entry *pe;
+	__u32 pid = o->pid;
 
 	m.owner = o;
+	pe = pid ? bpf_map_lookup_elem(&fo_procs, &pid) : NULL;
+	if (pe && (pe->start_ns == o->start_ns || !o->start_ns)) {
+		m.exe_ino = pe->exe_ino;
+		m.exe_dev = pe->exe_dev;
+	}
 	bpf_for_each_map_elem(&fo_policy, policy_match_one, &m, 0);
 	if (m.rank)
 		*out = m.best;
@@ -71,7 +99,7 @@ static __always_inline __u32 policy_match_owner(const struct owner *o, struct po
 /* Re-decide FV's verdict if the policy changed since it was cached. One compare otherwise. */
 static __always_inline void policy_decide(struct flow_value *fv, const struct fo_config *cfg)
 {
-	struct policy_match m = {};
+	struct policy_verdict v = {};
 
 	if (!cfg || fv->policy_gen == cfg->policy_gen)
 		return;
@@ -82,15 +110,13 @@ static __always_inline void policy_decide(struct flow_value *fv, const struct fo
 	fv->priority = 0;
 	if (!cfg->nr_rules || fv->source == FO_SRC_NONE)
 		return;
-	m.owner = &fv->owner;
-	bpf_for_each_map_elem(&fo_policy, policy_match_one, &m, 0);
-	if (!m.rank)
+	if (!policy_match_owner(&fv->owner, &v))
 		return;
-	fv->rule_id = m.best.id;
-	fv->verdict = m.best.actions;
-	fv->mark = m.best.mark;
-	fv->mark_mask = m.best.mark_mask;
-	fv->priority = m.best.priority;
+	fv->rule_id = v.id;
+	fv->verdict = v.actions;
+	fv->mark = v.mark;
+	fv->mark_mask = v.mark_mask;
+	fv->priority = v.priority;
 }
 
 /* What tc does with the packet: the flow's cached verdict, applied. */

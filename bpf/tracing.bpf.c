@@ -30,6 +30,17 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *t)
 	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
 }
 
+/* The executable's identity, as exec resolved it: a rename (prctl, comm) does not touch it. */
+static __always_inline void task_exe(struct task_struct *t, __u32 *dev, __u64 *ino)
+{
+	struct file *f = BPF_CORE_READ(t, mm, exe_file);
+
+	if (!f)
+		return; /* kernel threads have no mm */
+	*ino = BPF_CORE_READ(f, f_inode, i_ino);
+	*dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+}
+
 /* A process, named the way ps names it: by its group leader. */
 static __always_inline void owner_from_task(struct owner *o, struct task_struct *t)
 {
@@ -52,6 +63,7 @@ static __always_inline void proc_fill(struct proc_entry *e, struct task_struct *
 	e->start_ns = BPF_CORE_READ(leader, start_time);
 	e->cgroup_id = task_cgroup_id(t);
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
+	task_exe(t, &e->exe_dev, &e->exe_ino);
 }
 
 static __always_inline int sock_is_inet(struct sock *sk)
@@ -293,6 +305,9 @@ int BPF_PROG(fo_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		pe->threads = 1;
 		pe->uid = BPF_CORE_READ(p, cred, uid.val);
 		pe->cgroup_id = task_cgroup_id(p);
+		pe->exe_ino = 0;
+		pe->exe_dev = 0;
+		task_exe(p, &pe->exe_dev, &pe->exe_ino);
 		return 0;
 	}
 	proc_fill(&e, p);
@@ -464,7 +479,7 @@ SEC("cgroup/sock_create")
 int fo_sock_policy(struct bpf_sock *ctx)
 {
 	struct fo_config *cfg = config_get();
-	struct policy_rule rule = {};
+	struct policy_verdict rule = {};
 	struct proc_entry *pe;
 	struct owner o = {};
 	__u64 pid_tgid;
@@ -478,10 +493,12 @@ int fo_sock_policy(struct bpf_sock *ctx)
 	o.uid = (__u32)bpf_get_current_uid_gid();
 	o.cgroup_id = bpf_get_current_cgroup_id();
 	pe = bpf_map_lookup_elem(&fo_procs, &o.pid);
-	if (pe)
+	if (pe) {
 		__builtin_memcpy(o.comm, pe->comm, FO_COMM_LEN);
-	else
+		o.start_ns = pe->start_ns;
+	} else {
 		bpf_get_current_comm(o.comm, sizeof(o.comm));
+	}
 	if (!policy_match_owner(&o, &rule) || !(rule.actions & FO_ACT_MARK))
 		return 1;
 	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);

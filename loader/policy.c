@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* policy.c — marking rules: parsing them, and keeping them in the pinned policy map. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include "pins.h"
 #include "policy.h"
@@ -55,7 +58,7 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 	memset(r, 0, sizeof(*r));
 	*cgroup_path = NULL;
 	if (argc < 2) {
-		snprintf(err, errlen, "a selector and its value are needed (comm NAME, pid N, uid N, cgroup PATH)");
+		snprintf(err, errlen, "a selector and its value are needed (comm NAME, exe PATH, pid N, uid N, cgroup PATH)");
 		return -EINVAL;
 	}
 	if (!strcmp(argv[0], "comm")) {
@@ -87,8 +90,17 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 			return -EINVAL;
 		}
 		*cgroup_path = argv[1];
+	} else if (!strcmp(argv[0], "exe")) {
+		r->selector = FO_SEL_EXE;
+		if (!*argv[1] || strlen(argv[1]) >= FO_PATH_LEN) {
+			snprintf(err, errlen, "exe %s: a path has 1 to %d characters", argv[1],
+				 FO_PATH_LEN - 1);
+			return -EINVAL;
+		}
+		/* The file is found by policy_exe_resolve: parsing touches no system state. */
+		snprintf(r->path, sizeof(r->path), "%s", argv[1]);
 	} else {
-		snprintf(err, errlen, "%s: unknown selector (comm, pid, uid or cgroup)", argv[0]);
+		snprintf(err, errlen, "%s: unknown selector (comm, exe, pid, uid or cgroup)", argv[0]);
 		return -EINVAL;
 	}
 
@@ -156,9 +168,41 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 	return 0;
 }
 
+/*
+ * The file an exe rule names, as the kernel will see it at exec: symlinks followed (a
+ * program started as /usr/bin/python3 runs /usr/bin/python3.11), then its device and inode.
+ * The device is kept in the kernel's own dev_t encoding, which the tracing side reads.
+ */
+int policy_exe_resolve(struct policy_rule *r, char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(r->path, real) || stat(real, &st)) {
+		snprintf(err, errlen, "exe %s: %s", r->path, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		snprintf(err, errlen, "exe %s: not an executable regular file", r->path);
+		return -EINVAL;
+	}
+	if (strlen(real) >= sizeof(r->path)) {
+		snprintf(err, errlen, "exe %s: resolves to a path of more than %d characters", r->path,
+			 FO_PATH_LEN - 1);
+		return -EINVAL;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", real);
+	r->value = st.st_ino;
+	r->dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));
+	return 0;
+}
+
 void policy_selector_text(const struct policy_rule *r, char *buf, size_t len)
 {
 	switch (r->selector) {
+	case FO_SEL_EXE:
+		snprintf(buf, len, "exe %.*s", FO_PATH_LEN, r->path);
+		break;
 	case FO_SEL_COMM:
 		snprintf(buf, len, "comm %.*s", FO_COMM_LEN, r->comm);
 		break;
@@ -200,6 +244,8 @@ int policy_same_selector(const struct policy_rule *a, const struct policy_rule *
 		return 0;
 	if (a->selector == FO_SEL_COMM)
 		return !strncmp(a->comm, b->comm, FO_COMM_LEN);
+	if (a->selector == FO_SEL_EXE)
+		return a->value == b->value && a->dev == b->dev;
 	return a->value == b->value;
 }
 

@@ -11,6 +11,9 @@
  * Returns 0 or -EINVAL with a message naming the bad word in ERR. */
 int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgroup_path,
 		 char *err, size_t errlen);
+/* An exe rule's file (R->path): canonical path, device and inode into R. -EINVAL with a
+ * message naming the word when it is not an executable regular file. */
+int policy_exe_resolve(struct policy_rule *r, char *err, size_t errlen);
 /* "comm curl", "pid 42", ... and "mark 0x10/0xff priority 1:10 drop" for listings. */
 void policy_selector_text(const struct policy_rule *r, char *buf, size_t len);
 void policy_actions_text(const struct policy_rule *r, char *buf, size_t len);

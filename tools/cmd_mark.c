@@ -12,13 +12,17 @@
 
 static json_t *rule_row(const struct policy_rule *r)
 {
-	static const char *const sel[] = { "", "pid", "comm", "cgroup", "uid" };
+	static const char *const sel[] = { "", "pid", "comm", "cgroup", "uid", "exe" };
 	char comm[80], text[128];
 	json_t *row = json_object(), *act = json_object();
 
 	json_object_set_new(row, "id", json_integer(r->id));
-	json_object_set_new(row, "selector", json_string(r->selector <= FO_SEL_UID ? sel[r->selector] : "?"));
-	if (r->selector == FO_SEL_COMM) {
+	json_object_set_new(row, "selector", json_string(r->selector <= FO_SEL_EXE ? sel[r->selector] : "?"));
+	if (r->selector == FO_SEL_EXE) {
+		json_object_set_new(row, "value", json_string(r->path));
+		json_object_set_new(row, "dev", json_integer(r->dev));
+		json_object_set_new(row, "inode", json_integer((json_int_t)r->value));
+	} else if (r->selector == FO_SEL_COMM) {
 		comm_text(r->comm, FO_COMM_LEN, comm, sizeof(comm));
 		json_object_set_new(row, "value", json_string(comm));
 	} else {
@@ -60,6 +64,8 @@ static int mark_add(struct cli *cli, int argc, char **argv)
 	int err, lock_fd = -1, ret;
 
 	if (policy_parse(argc, argv, &r, &cg, err_msg, sizeof(err_msg)))
+		return fo_usage("mark", "%s", err_msg);
+	if (r.selector == FO_SEL_EXE && policy_exe_resolve(&r, err_msg, sizeof(err_msg)))
 		return fo_usage("mark", "%s", err_msg);
 	ret = require_loaded(cli);
 	if (ret)

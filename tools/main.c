@@ -19,7 +19,7 @@ static const struct command commands[] = {
 	  "one row per flow with its owner and counters" },
 	{ "procs", cmd_procs, "procs [--refresh] [--pidns PID]", "the pid/comm table the classifier consults" },
 	{ "mark", cmd_mark, "mark add SELECTOR ACTION... | mark del ID | mark list",
-	  "marking policy: SELECTOR is comm NAME, pid N, uid N or cgroup PATH" },
+	  "marking policy: SELECTOR is comm NAME, exe PATH, pid N, uid N or cgroup PATH" },
 	{ "top", cmd_top, "top [--interval SEC] [--once] [--sort rx|tx|total] [--dev DEV]",
 	  "live per-process traffic, like nethogs" },
 	{ "watch", cmd_watch, "watch [--count N] [--timeout SEC] [--dev DEV]",

@@ -168,8 +168,8 @@ test_bad_rules_are_usage_errors_and_change_nothing() {
 	fo mark add comm curl mark 0x10/0xff >/dev/null || return 1
 	local before
 	before=$(fo -j mark list)
-	assert_rc 2 fo mark add exe curl drop || return 1
-	assert_contains "$ERR" "exe: unknown selector" "unknown selector" || return 1
+	assert_rc 2 fo mark add program curl drop || return 1
+	assert_contains "$ERR" "program: unknown selector" "unknown selector" || return 1
 	assert_rc 2 fo mark add comm curl2 mark 0x100000000 || return 1
 	assert_contains "$ERR" "out of range" "mark out of range" || return 1
 	assert_rc 2 fo mark add comm curl2 priority 1-10 || return 1

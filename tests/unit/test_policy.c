@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_policy.c — parsing marking rules: every selector, every action, and what is refused. */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "policy.h"
 #include "test.h"
 
@@ -75,7 +79,7 @@ static void test_bad_rules_refused_with_the_word_named(void)
 	static const struct {
 		const char *line, *says;
 	} bad[] = {
-		{ "exe curl drop", "exe: unknown selector" },
+		{ "program curl drop", "program: unknown selector" },
 		{ "comm curl", "an action is needed" },
 		{ "comm", "a selector and its value" },
 		{ "comm abcdefghijklmnop drop", "1 to 15 characters" },
@@ -106,6 +110,31 @@ static void test_bad_rules_refused_with_the_word_named(void)
 	}
 }
 
+static void test_exe_is_the_file_behind_the_path(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256], real[PATH_MAX];
+	struct stat st;
+
+	if (!ASSERT_OK(parse("exe /bin/sh drop", &r, &cg, err, sizeof(err)), "parse"))
+		return;
+	ASSERT_EQ(r.selector, FO_SEL_EXE, "selector");
+	ASSERT_TRUE(!strcmp(r.path, "/bin/sh"), "path as given, until resolved");
+	if (!ASSERT_OK(policy_exe_resolve(&r, err, sizeof(err)), "resolve /bin/sh"))
+		return;
+	/* /bin/sh is a symlink on Debian: the rule names the file exec runs. */
+	ASSERT_TRUE(realpath("/bin/sh", real) && !strcmp(r.path, real), "canonical path");
+	ASSERT_OK(stat(real, &st), "stat");
+	ASSERT_EQ(r.value, st.st_ino, "inode");
+	ASSERT_EQ(r.dev, major(st.st_dev) << 20 | minor(st.st_dev), "kernel dev_t");
+	parse("exe /etc/passwd drop", &r, &cg, err, sizeof(err));
+	ASSERT_EQ(policy_exe_resolve(&r, err, sizeof(err)), -22, "a data file");
+	ASSERT_TRUE(strstr(err, "exe /etc/passwd: not an executable regular file") != NULL, "message names the word");
+	parse("exe /etc drop", &r, &cg, err, sizeof(err));
+	ASSERT_EQ(policy_exe_resolve(&r, err, sizeof(err)), -22, "a directory");
+}
+
 static void test_same_selector_detects_duplicates(void)
 {
 	struct policy_rule a, b;
@@ -129,6 +158,7 @@ int main(void)
 	RUN_TEST(test_priority_is_tc_hex_notation);
 	RUN_TEST(test_cgroup_path_left_for_the_caller);
 	RUN_TEST(test_bad_rules_refused_with_the_word_named);
+	RUN_TEST(test_exe_is_the_file_behind_the_path);
 	RUN_TEST(test_same_selector_detects_duplicates);
 	return test_failures != 0;
 }
