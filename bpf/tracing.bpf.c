@@ -41,6 +41,19 @@ static __always_inline void task_exe(struct task_struct *t, __u32 *dev, __u64 *i
 	*dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
 }
 
+/*
+ * A name into DST, NUL-padded to all 16 bytes: names are compared as two 64-bit words, and
+ * bpf_probe_read_kernel_str leaves the bytes after the NUL as they were (an exec or rename to
+ * a shorter name would keep the tail of the longer one). Read whole, then stored whole.
+ */
+static __always_inline void comm_read(char *dst, const void *src)
+{
+	char buf[FO_COMM_LEN] = {};
+
+	bpf_probe_read_kernel_str(buf, sizeof(buf), src);
+	__builtin_memcpy(dst, buf, FO_COMM_LEN);
+}
+
 /* A process, named the way ps names it: by its group leader. */
 static __always_inline void owner_from_task(struct owner *o, struct task_struct *t)
 {
@@ -50,7 +63,7 @@ static __always_inline void owner_from_task(struct owner *o, struct task_struct 
 	o->uid = BPF_CORE_READ(t, cred, uid.val);
 	o->start_ns = BPF_CORE_READ(leader, start_time);
 	o->cgroup_id = task_cgroup_id(t);
-	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), &leader->comm);
+	comm_read(o->comm, &leader->comm);
 }
 
 static __always_inline void proc_fill(struct proc_entry *e, struct task_struct *t)
@@ -62,8 +75,25 @@ static __always_inline void proc_fill(struct proc_entry *e, struct task_struct *
 	e->uid = BPF_CORE_READ(t, cred, uid.val);
 	e->start_ns = BPF_CORE_READ(leader, start_time);
 	e->cgroup_id = task_cgroup_id(t);
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
+	comm_read(e->comm, &leader->comm);
 	task_exe(t, &e->exe_dev, &e->exe_ino);
+}
+
+/*
+ * The table entry of O's process, brought up to date with what the hooks that run in that
+ * process see: setuid() without exec has no tracepoint, so a changed uid (or cgroup) is
+ * noticed at the process's next socket call. Compare and return when nothing changed.
+ */
+static __always_inline void proc_sync(const struct owner *o)
+{
+	struct proc_entry *pe = bpf_map_lookup_elem(&fo_procs, &o->pid);
+
+	if (!pe || pe->start_ns != o->start_ns)
+		return;
+	if (pe->uid != o->uid)
+		pe->uid = o->uid;
+	if (pe->cgroup_id != o->cgroup_id)
+		pe->cgroup_id = o->cgroup_id;
 }
 
 static __always_inline int sock_is_inet(struct sock *sk)
@@ -128,7 +158,7 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, __u32 flags)
 {
 	struct sock_owner *so;
-	__u32 tgid;
+	__u32 tgid, uid;
 	__u64 start;
 
 	if (!sk || !sock_is_inet(sk))
@@ -140,9 +170,12 @@ static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, _
 		return;
 	tgid = BPF_CORE_READ(t, tgid);
 	start = BPF_CORE_READ(t, group_leader, start_time);
-	if (so->owner.pid == tgid && so->owner.start_ns == start && so->flags == flags)
+	uid = BPF_CORE_READ(t, cred, uid.val);
+	if (so->owner.pid == tgid && so->owner.start_ns == start && so->flags == flags &&
+	    so->owner.uid == uid)
 		return;
 	owner_from_task(&so->owner, t);
+	proc_sync(&so->owner);
 	so->flags = flags;
 	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
@@ -151,35 +184,42 @@ static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, _
 }
 
 /*
- * The calling process takes SK, from a cgroup hook (no task pointer there): start time and
- * the leader's name come from the pid table. FORCE rewrites even an unchanged owner.
+ * The calling process takes SK, from a cgroup hook. The owner is read from the task itself
+ * (its real start time, never 0, so a later process given the same pid is never taken for
+ * it), and a process the table has not seen yet, or under an older uid or cgroup, is written
+ * there too. FORCE rewrites even an unchanged owner.
  */
 static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct sock_owner *so;
 	struct proc_entry *pe;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
+	struct owner o;
+	__u64 start;
+	__u32 tgid;
 
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return;
 	so = bpf_sk_storage_get(&fo_socks, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!so)
 		return;
-	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
-	if (!force && so->owner.pid == tgid && !so->flags &&
-	    (!pe || so->owner.start_ns == pe->start_ns))
+	tgid = BPF_CORE_READ(t, tgid);
+	start = BPF_CORE_READ(t, group_leader, start_time);
+	if (!force && so->owner.pid == tgid && so->owner.start_ns == start && !so->flags &&
+	    so->owner.uid == (__u32)bpf_get_current_uid_gid())
 		return;
-	so->owner.pid = tgid;
-	so->owner.uid = (__u32)bpf_get_current_uid_gid();
-	so->owner.cgroup_id = bpf_get_current_cgroup_id();
-	if (pe) {
-		so->owner.start_ns = pe->start_ns;
-		__builtin_memcpy(so->owner.comm, pe->comm, FO_COMM_LEN);
+	owner_from_task(&o, t);
+	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
+	if (!pe || pe->start_ns != start) {
+		struct proc_entry e = {};
+
+		proc_fill(&e, t);
+		e.threads = BPF_CORE_READ(t, signal, nr_threads);
+		bpf_map_update_elem(&fo_procs, &tgid, &e, BPF_ANY);
 	} else {
-		so->owner.start_ns = 0;
-		bpf_get_current_comm(so->owner.comm, sizeof(so->owner.comm));
+		proc_sync(&o);
 	}
+	so->owner = o;
 	so->flags = 0;
 	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
@@ -301,7 +341,7 @@ int BPF_PROG(fo_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	/* exec makes the caller the only thread, under a new name. */
 	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
 	if (pe) {
-		bpf_probe_read_kernel_str(pe->comm, sizeof(pe->comm), &p->comm);
+		comm_read(pe->comm, &p->comm);
 		pe->threads = 1;
 		pe->uid = BPF_CORE_READ(p, cred, uid.val);
 		pe->cgroup_id = task_cgroup_id(p);
@@ -327,7 +367,7 @@ int BPF_PROG(fo_rename, struct task_struct *task, const char *comm)
 		return 0;
 	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
 	if (pe)
-		bpf_probe_read_kernel_str(pe->comm, sizeof(pe->comm), comm);
+		comm_read(pe->comm, comm);
 	return 0;
 }
 
@@ -480,25 +520,15 @@ int fo_sock_policy(struct bpf_sock *ctx)
 {
 	struct fo_config *cfg = config_get();
 	struct policy_verdict rule = {};
-	struct proc_entry *pe;
 	struct owner o = {};
-	__u64 pid_tgid;
 
 	if (!cfg || !cfg->nr_rules)
 		return 1;
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return 1;
-	pid_tgid = bpf_get_current_pid_tgid();
-	o.pid = pid_tgid >> 32;
-	o.uid = (__u32)bpf_get_current_uid_gid();
-	o.cgroup_id = bpf_get_current_cgroup_id();
-	pe = bpf_map_lookup_elem(&fo_procs, &o.pid);
-	if (pe) {
-		__builtin_memcpy(o.comm, pe->comm, FO_COMM_LEN);
-		o.start_ns = pe->start_ns;
-	} else {
-		bpf_get_current_comm(o.comm, sizeof(o.comm));
-	}
+	/* The process as it is now, not as the table last saw it: the same owner the socket's
+	 * record gets, so the socket mark and the flow's verdict agree. */
+	owner_from_task(&o, bpf_get_current_task_btf());
 	if (!policy_match_owner(&o, &rule) || !(rule.actions & FO_ACT_MARK))
 		return 1;
 	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-2.0
+# test_owner_lifecycle.sh — an owner through its life: exec and rename (names compared whole),
+# setuid without exec, owner changes that are not, a reused tuple, pid reuse, zombies.
+
+PY=/usr/bin/python3
+
+setup() {
+	setup_pair || return 1
+	TMPD=$(mktemp -d /tmp/fo-life-test.XXXXXX) || return 1
+	on_cleanup "rm -rf '$TMPD'"
+}
+
+# An echo server in B on PORT (socat: the client side is what these tests look at).
+echo_server() { # PORT
+	bg in_b socat -T 5 "TCP-LISTEN:$1,bind=$IP4_B,reuseaddr,fork" PIPE
+	wait_listen "$NS_B" "$1"
+}
+
+# Table inet fot in A counting packets that carry MARK on the way out (the socket's mark,
+# which netfilter sees before tc) and on the way in (tc ingress sets it before INPUT).
+nft_mark_counters() { # MARK
+	in_a nft -f - <<EOF
+table inet fot {
+	chain mout { type filter hook output priority 0; meta mark $1 counter; }
+	chain min { type filter hook input priority 0; meta mark $1 counter; }
+}
+EOF
+}
+nft_count() { # CHAIN -> packets counted there
+	in_a nft -j list chain inet fot "$1" |
+		pyjson 'print(sum(e["counter"]["packets"] for r in d["nftables"] if "rule" in r for e in r["rule"]["expr"] if "counter" in e))'
+}
+
+# The one TCP flow in A to B:PORT, as "pid comm uid mark tx_packets rx_packets".
+flow_to() { # PORT
+	fo -n "$NS_A" -j flows | pyjson "
+r=[f for f in d if f['proto']=='tcp' and f['remote_port']==$1]
+assert len(r)==1, r
+f=r[0]; print(f['pid'], f['comm'], f['uid'], f['mark'], f['tx_packets'], f['rx_packets'])"
+}
+
+# The flow to PORT is NAME's, carries mark 0x42 (66), and nftables saw exactly its packets
+# marked both ways.
+assert_marked_flow() { # PORT NAME
+	local got pid comm uid mark tx rx
+	got=$(flow_to "$1") || fail "no single flow to port $1: $(fo -n "$NS_A" -j flows)" || return 1
+	read -r pid comm uid mark tx rx <<< "$got"
+	assert_eq "$comm $mark" "$2 66" "comm and mark of the flow to port $1" || return 1
+	assert_ge "$tx" 3 "tx packets" || return 1
+	assert_eq "$(nft_count mout)" "$tx" "nft output packets with the mark vs the flow's tx_packets" || return 1
+	assert_eq "$(nft_count min)" "$rx" "nft input packets with the mark vs the flow's rx_packets"
+}
+
+# Exec in place: nsenter execs curl, so the process that was "nsenter" is now "curl".
+test_nsenter_execd_curl_is_marked_by_its_comm_rule() {
+	setup || return 1
+	echo hello > "$TMPD/index.html"
+	bg in_b "$PY" -m http.server --bind "$IP4_B" --directory "$TMPD" 8480 >/dev/null 2>&1
+	wait_listen "$NS_B" 8480 || fail "http.server" || return 1
+	nft_mark_counters 0x42 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo mark add comm curl mark 0x42 >/dev/null || return 1
+	in_a curl -s -o /dev/null "http://$IP4_B:8480/index.html" || fail "curl" || return 1
+	assert_marked_flow 8480 curl
+}
+
+# A shell execs a program with a longer name, which execs one with a shorter name.
+test_exec_longer_then_shorter_name_is_marked_by_the_current_name() {
+	setup || return 1
+	cp "$(readlink -f /bin/sh)" "$TMPD/fo-longer-named" && cp "$(command -v socat)" "$TMPD/fo-s" || return 1
+	echo_server 8481 || return 1
+	nft_mark_counters 0x42 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo mark add comm fo-s mark 0x42 >/dev/null || return 1
+	echo hello | in_a "$TMPD/fo-longer-named" -c \
+		"exec $TMPD/fo-s -T 3 - TCP:$IP4_B:8481,connect-timeout=2" | grep -q hello ||
+		fail "echo through fo-s" || return 1
+	assert_marked_flow 8481 fo-s
+}
+
+# prctl(PR_SET_NAME) to a name shorter than python3.11, before the connection.
+test_prctl_rename_to_shorter_name_is_marked_by_the_new_name() {
+	setup || return 1
+	echo_server 8482 || return 1
+	nft_mark_counters 0x42 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo mark add comm fo-pr mark 0x42 >/dev/null || return 1
+	in_a "$PY" -c "
+import ctypes, socket
+ctypes.CDLL(None).prctl(15, b'fo-pr', 0, 0, 0)
+s = socket.create_connection(('$IP4_B', 8482), timeout=3)
+s.sendall(b'hello\n'); assert s.recv(100) == b'hello\n'; s.close()" || fail "client" || return 1
+	assert_marked_flow 8482 fo-pr
+}
+
+# A forked child that calls setuid() without exec: its flows carry its new uid, and a uid rule
+# for that uid marks them — a connection it opens after setuid(), and one it opened before and
+# uses after.
+test_setuid_child_without_exec_flows_carry_the_new_uid() {
+	setup || return 1
+	echo_server 8483 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo mark add uid 65534 mark 0x42 >/dev/null || return 1
+	in_a "$PY" -c "
+import os, socket, sys
+def echo(s):
+    s.sendall(b'hello\\n'); assert s.recv(100) == b'hello\\n'
+pid = os.fork()
+if pid == 0:
+    before = socket.create_connection(('$IP4_B', 8483), timeout=3); echo(before)
+    os.setuid(65534)
+    echo(before)
+    after = socket.create_connection(('$IP4_B', 8483), timeout=3); echo(after)
+    before.close(); after.close()
+    os._exit(0)
+print(pid); sys.stdout.flush()
+_, st = os.waitpid(pid, 0)
+sys.exit(st != 0)" > "$TMPD/child" || fail "setuid child" || return 1
+	local got
+	got=$(fo -n "$NS_A" -j flows | pyjson "
+print(sorted((f['pid'], f['uid'], f['mark']) for f in d if f['proto']=='tcp' and f['remote_port']==8483))")
+	assert_eq "$got" "[($(cat "$TMPD/child"), 65534, 66), ($(cat "$TMPD/child"), 65534, 66)]" \
+		"the child's two flows: (pid, uid, mark)"
+}
