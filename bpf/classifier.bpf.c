@@ -34,35 +34,6 @@ static __always_inline void owner_egress(struct __sk_buff *skb, const struct flo
 	r->reason = FO_WHY_KERNEL; /* TIME_WAIT ACKs */
 }
 
-/*
- * Would the stack route this arriving packet onward rather than deliver it? Asked only for
- * new flows with no local socket, so the FIB lookup stays off the per-packet path.
- */
-static __always_inline int ingress_forwarded(struct __sk_buff *skb, const struct pkt_info *p)
-{
-	struct bpf_fib_lookup f = {};
-	long ret;
-
-	f.family = p->family == 4 ? 2 /* AF_INET */ : 10 /* AF_INET6 */;
-	f.l4_protocol = p->proto;
-	f.sport = bpf_htons(p->sport);
-	f.dport = bpf_htons(p->dport);
-	f.tot_len = p->l3_len;
-	f.ifindex = skb->ifindex;
-	if (p->family == 4) {
-		f.ipv4_src = p->saddr[0];
-		f.ipv4_dst = p->daddr[0];
-	} else {
-		__builtin_memcpy(f.ipv6_src, p->saddr, 16);
-		__builtin_memcpy(f.ipv6_dst, p->daddr, 16);
-	}
-	ret = bpf_fib_lookup(skb, &f, sizeof(f), 0);
-	/* Local destinations answer NOT_FWDED; a route out (even one whose neighbour is not
-	 * resolved yet) means the packet passes through. */
-	return ret == BPF_FIB_LKUP_RET_SUCCESS || ret == BPF_FIB_LKUP_RET_NO_NEIGH ||
-	       ret == BPF_FIB_LKUP_RET_FRAG_NEEDED;
-}
-
 static __always_inline int classify(struct __sk_buff *skb, int egress)
 {
 	void *data = (void *)(long)skb->data;
@@ -92,16 +63,10 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv) {
-		if (p.icmp_echo && !egress)
-			/* An echo request we did not send: the kernel answers it. A reply to an
-			 * echo we never saw leave has no socket we know of. */
-			r.reason = p.icmp_echo == 1 ? FO_WHY_KERNEL : FO_WHY_NO_SOCKET;
-		else if (egress)
+		if (egress)
 			owner_egress(skb, &k, &r);
 		else
-			owner_lookup(skb, &k, &r);
-		if (!egress && r.source == FO_SRC_NONE && ingress_forwarded(skb, &p))
-			r.reason = FO_WHY_FORWARDED;
+			owner_ingress_new(skb, &k, &p, &r);
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
 		fv = flow_create(&k, &r, now, c);
@@ -144,9 +109,11 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		if (!changed && fo_older_than(now, fv->owner_ns, ttl))
 			flow_refresh_owner(fv, now);
 	} else if (!p.icmp_echo && fo_older_than(now, fv->owner_ns, ttl) &&
-		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
+		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&
+		   !(fv->source == FO_SRC_NONE && fv->reason == FO_WHY_FORWARDED)) {
 		/* Ingress has no socket on the packet: look again now and then, so a socket
-		 * that changed hands, or appeared, is seen without a lookup per packet. */
+		 * that changed hands, or appeared, is seen without a lookup per packet. A
+		 * forwarded flow stays forwarded: a listener on its port is not its owner. */
 		owner_lookup(skb, &k, &r);
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);

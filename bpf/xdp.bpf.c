@@ -88,12 +88,7 @@ int fo_xdp(struct xdp_md *ctx)
 static __always_inline void resolve_ingress(struct __sk_buff *skb, const struct flow_key *k,
 					    const struct pkt_info *p, struct resolved *r)
 {
-	r->source = FO_SRC_NONE;
-	if (p->icmp_echo)
-		/* A request the kernel answers; a reply to an echo we never saw leave (2). */
-		r->reason = p->icmp_echo == 2 ? FO_WHY_NO_SOCKET : FO_WHY_KERNEL;
-	else
-		owner_lookup(skb, k, r);
+	owner_ingress_new(skb, k, p, r);
 	if (r->source != FO_SRC_NONE)
 		owner_refresh(&r->owner);
 }
@@ -144,9 +139,15 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 			c->v[FO_STAT_UNATTRIBUTED]--;
 			c->v[FO_STAT_WHY_BASE + (was & 7)]--;
 			c->v[FO_STAT_ATTRIBUTED]++;
+		} else if (c && fv->reason != was) {
+			/* Still unowned, for the real reason (forwarded) now. */
+			c->v[FO_STAT_WHY_BASE + (was & 7)]--;
+			c->v[FO_STAT_WHY_BASE + (fv->reason & 7)]++;
 		}
 	} else if (!p.icmp_echo && fo_older_than(now, fv->owner_ns, ttl) &&
-		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
+		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&
+		   !(fv->source == FO_SRC_NONE && fv->reason == FO_WHY_FORWARDED)) {
+		/* As fo_tc_ingress: a forwarded flow stays forwarded. */
 		owner_lookup(skb, &k, &r);
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
