@@ -14,7 +14,7 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 5 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 6 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
@@ -169,10 +169,27 @@ enum fo_selector {
 	FO_SEL_COMM = 2,
 	FO_SEL_CGROUP = 3,
 	FO_SEL_UID = 4,
-	FO_SEL_EXE = 5, /* value: inode, dev: device of the executable file */
+	FO_SEL_EXE = 5,       /* value: inode, dev: device of the executable file */
+	FO_SEL_UNIT = 6,      /* value: the unit's cgroup id; matches it and every cgroup below */
+	FO_SEL_CONTAINER = 7, /* value: the container's cgroup id; the same subtree match */
 };
 
 #define FO_PATH_LEN 256 /* an exe rule's path, as listed; longer paths are refused */
+
+/*
+ * Two banks of rule ids, so `mark restore` can swap a whole rule set at once: the datapath
+ * considers only the rules of the bank that fo_config.policy_gen names (odd: ids below
+ * FO_RULE_BANK, even: ids above it). A restore writes the new set into the idle bank, flips the
+ * bank with one policy_gen write, then deletes the old set; every other change keeps the bank
+ * (policy_gen += 2). A rule id is at most 0xffff (flow_value.rule_id).
+ */
+#define FO_RULE_BANK 0x8000
+#define FO_CGROUP_DEPTH 16 /* unit and container rules match cgroups up to this many levels deep */
+
+static inline __u32 fo_rule_bank(__u32 policy_gen)
+{
+	return policy_gen & 1 ? 0 : FO_RULE_BANK;
+}
 
 #define FO_ACT_MARK 0x1
 #define FO_ACT_PRIORITY 0x2
@@ -189,7 +206,8 @@ struct policy_rule {
 	__u32 priority;
 	__u32 dev;               /* exe: the file's device, kernel dev_t encoding */
 	__u32 pad;
-	char path[FO_PATH_LEN];  /* exe: the file's canonical path, for listings only */
+	char path[FO_PATH_LEN];  /* exe: the file's canonical path; unit, container: the name
+				  * given; for listings only */
 };
 
 /* fo_config: one-element array that user space writes and the classifier reads. */

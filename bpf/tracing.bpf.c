@@ -529,7 +529,7 @@ int fo_sock_policy(struct bpf_sock *ctx)
 	/* The process as it is now, not as the table last saw it: the same owner the socket's
 	 * record gets, so the socket mark and the flow's verdict agree. */
 	owner_from_task(&o, bpf_get_current_task_btf());
-	if (!policy_match_owner(&o, &rule) || !(rule.actions & FO_ACT_MARK))
+	if (!policy_match_owner(&o, *(volatile const __u32 *)&cfg->policy_gen, true, &rule) || !(rule.actions & FO_ACT_MARK))
 		return 1;
 	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);
 	return 1;

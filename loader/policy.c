@@ -2,6 +2,7 @@
 /* policy.c — marking rules: parsing them, and keeping them in the pinned policy map. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,32 @@ static int parse_handle(const char *s, __u32 *out)
 	return 0;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* What systemd names a unit whose processes have a cgroup of their own; no '/' (a path). */
+static int unit_name_ok(const char *s)
+{
+	return (ends_with(s, ".service") || ends_with(s, ".scope")) && !strchr(s, '/') &&
+	       strlen(s) < 256;
+}
+
+static int container_ref_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 12 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgroup_path,
 		 char *err, size_t errlen)
 {
@@ -58,7 +85,7 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 	memset(r, 0, sizeof(*r));
 	*cgroup_path = NULL;
 	if (argc < 2) {
-		snprintf(err, errlen, "a selector and its value are needed (comm NAME, exe PATH, pid N, uid N, cgroup PATH)");
+		snprintf(err, errlen, "a selector and its value are needed (comm NAME, exe PATH, pid N, uid N, cgroup PATH, unit NAME, container ID)");
 		return -EINVAL;
 	}
 	if (!strcmp(argv[0], "comm")) {
@@ -99,8 +126,23 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 		}
 		/* The file is found by policy_exe_resolve: parsing touches no system state. */
 		snprintf(r->path, sizeof(r->path), "%s", argv[1]);
+	} else if (!strcmp(argv[0], "unit")) {
+		r->selector = FO_SEL_UNIT;
+		if (!unit_name_ok(argv[1])) {
+			snprintf(err, errlen, "unit %s: not a systemd unit name (NAME.service or NAME.scope)",
+				 argv[1]);
+			return -EINVAL;
+		}
+		*cgroup_path = argv[1];
+	} else if (!strcmp(argv[0], "container")) {
+		r->selector = FO_SEL_CONTAINER;
+		if (!container_ref_ok(argv[1])) {
+			snprintf(err, errlen, "container %s: a container id is 12 to 64 hex digits", argv[1]);
+			return -EINVAL;
+		}
+		*cgroup_path = argv[1];
 	} else {
-		snprintf(err, errlen, "%s: unknown selector (comm, exe, pid, uid or cgroup)", argv[0]);
+		snprintf(err, errlen, "%s: unknown selector (comm, exe, pid, uid, cgroup, unit or container)", argv[0]);
 		return -EINVAL;
 	}
 
@@ -215,6 +257,12 @@ void policy_selector_text(const struct policy_rule *r, char *buf, size_t len)
 	case FO_SEL_CGROUP:
 		snprintf(buf, len, "cgroup %llu", (unsigned long long)r->value);
 		break;
+	case FO_SEL_UNIT:
+		snprintf(buf, len, "unit %llu", (unsigned long long)r->value);
+		break;
+	case FO_SEL_CONTAINER:
+		snprintf(buf, len, "container %llu", (unsigned long long)r->value);
+		break;
 	default:
 		snprintf(buf, len, "?");
 	}
@@ -256,7 +304,22 @@ static int cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n)
+static int config_read(const char *pin_dir, struct fo_config *cfg)
+{
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = pins_get(pin_dir, "fo_config");
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, cfg))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Every rule in the map, of both banks (BANK < 0), or of one. */
+static int rules_read(const char *pin_dir, int bank, struct policy_rule **out, size_t *n)
 {
 	struct policy_rule *rules;
 	__u32 key, next, *prev = NULL;
@@ -266,14 +329,17 @@ int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n)
 	fd = pins_get(pin_dir, "fo_policy");
 	if (fd < 0)
 		return fd;
-	rules = calloc(FO_MAX_RULES, sizeof(*rules));
+	/* Both banks can be full for a moment during a restore. */
+	rules = calloc(2 * FO_MAX_RULES, sizeof(*rules));
 	if (!rules) {
 		close(fd);
 		return -ENOMEM;
 	}
-	while (cnt < FO_MAX_RULES && !bpf_map_get_next_key(fd, prev, &next)) {
+	while (cnt < 2 * FO_MAX_RULES && !bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
+		if (bank >= 0 && (key & FO_RULE_BANK) != (__u32)bank)
+			continue;
 		if (!bpf_map_lookup_elem(fd, &key, &rules[cnt]))
 			cnt++;
 	}
@@ -284,8 +350,23 @@ int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n)
 	return 0;
 }
 
-/* Every change bumps the generation: each flow re-decides on its next packet. */
-static int config_bump(const char *pin_dir, __u32 nr_rules)
+int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n)
+{
+	struct fo_config cfg;
+	size_t i;
+	int err;
+
+	err = config_read(pin_dir, &cfg);
+	if (!err)
+		err = rules_read(pin_dir, fo_rule_bank(cfg.policy_gen), out, n);
+	for (i = 0; !err && i < *n; i++)
+		(*out)[i].id &= ~FO_RULE_BANK; /* the bank is the datapath's business */
+	return err;
+}
+
+/* Every change bumps the generation: each flow re-decides on its next packet. STEP 2 keeps the
+ * bank in force, STEP 1 flips it (restore); STEP 0 only sets nr_rules. */
+static int config_bump(const char *pin_dir, __u32 nr_rules, __u32 step)
 {
 	struct fo_config cfg;
 	__u32 zero = 0;
@@ -298,9 +379,9 @@ static int config_bump(const char *pin_dir, __u32 nr_rules)
 		err = -errno;
 		goto out;
 	}
-	cfg.policy_gen++;
+	cfg.policy_gen += step;
 	if (!cfg.policy_gen)
-		cfg.policy_gen = 1; /* 0 is what a new flow starts with: never "already decided" */
+		cfg.policy_gen = 2; /* 0 is what a new flow starts with: never "already decided" */
 	cfg.nr_rules = nr_rules;
 	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_EXIST))
 		err = -errno;
@@ -312,23 +393,29 @@ out:
 int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
 {
 	struct policy_rule *rules = NULL;
+	struct fo_config cfg;
 	size_t n = 0, i;
-	__u32 id = 1;
+	__u32 id, bank;
 	int fd = -1, err;
 
-	err = policy_list(pin_dir, &rules, &n);
+	err = config_read(pin_dir, &cfg);
+	if (err)
+		return err;
+	bank = fo_rule_bank(cfg.policy_gen);
+	id = bank + 1;
+	err = rules_read(pin_dir, bank, &rules, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
 		if (policy_same_selector(&rules[i], r)) {
-			*dup_id = rules[i].id;
+			*dup_id = rules[i].id & ~FO_RULE_BANK;
 			err = -EEXIST;
 			goto out;
 		}
 		if (rules[i].id >= id)
 			id = rules[i].id + 1;
 	}
-	if (n >= FO_MAX_RULES || id > 0xffff) {
+	if (n >= FO_MAX_RULES || id >= bank + FO_RULE_BANK) {
 		err = -ENOSPC;
 		goto out;
 	}
@@ -342,7 +429,8 @@ int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
 		err = -errno;
 		goto out;
 	}
-	err = config_bump(pin_dir, n + 1);
+	err = config_bump(pin_dir, n + 1, 2);
+	r->id &= ~FO_RULE_BANK;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -353,9 +441,16 @@ out:
 int policy_del(const char *pin_dir, __u32 id)
 {
 	struct policy_rule *rules = NULL;
+	struct fo_config cfg;
 	size_t n = 0;
 	int fd, err;
 
+	if (!id || id >= FO_RULE_BANK)
+		return -ENOENT;
+	err = config_read(pin_dir, &cfg);
+	if (err)
+		return err;
+	id |= fo_rule_bank(cfg.policy_gen);
 	fd = pins_get(pin_dir, "fo_policy");
 	if (fd < 0)
 		return fd;
@@ -365,7 +460,160 @@ int policy_del(const char *pin_dir, __u32 id)
 		return err;
 	err = policy_list(pin_dir, &rules, &n);
 	if (!err)
-		err = config_bump(pin_dir, n);
+		err = config_bump(pin_dir, n, 2);
 	free(rules);
 	return err;
+}
+
+static int delete_all(int fd, const struct policy_rule *rules, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &rules[i].id) && errno != ENOENT)
+			return -errno;
+	return 0;
+}
+
+int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
+{
+	struct policy_rule *old = NULL, *idle = NULL;
+	struct fo_config cfg;
+	size_t nold = 0, nidle = 0, i;
+	__u32 bank, next_bank;
+	int fd = -1, err;
+
+	if (n > FO_MAX_RULES)
+		return -ENOSPC;
+	err = config_read(pin_dir, &cfg);
+	if (err)
+		return err;
+	bank = fo_rule_bank(cfg.policy_gen);
+	next_bank = bank ^ FO_RULE_BANK;
+	err = rules_read(pin_dir, bank, &old, &nold);
+	if (!err)
+		err = rules_read(pin_dir, next_bank, &idle, &nidle);
+	if (err)
+		goto out;
+	fd = pins_get(pin_dir, "fo_policy");
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	/* The datapath reads only the bank in force: what a failed restore left in the idle one,
+	 * and the new set written there, are invisible to it until the flip. */
+	err = delete_all(fd, idle, nidle);
+	for (i = 0; !err && i < n; i++) {
+		rules[i].id = next_bank + 1 + i;
+		if (bpf_map_update_elem(fd, &rules[i].id, &rules[i], BPF_NOEXIST))
+			err = -errno;
+	}
+	if (err) {
+		for (i = 0; i < n; i++)
+			bpf_map_delete_elem(fd, &rules[i].id);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		rules[i].id &= ~FO_RULE_BANK;
+	/* nr_rules is a separate word the datapath may read apart from policy_gen: it is only
+	 * "any rules at all?", so it is never 0 while either set may be in force. */
+	err = config_bump(pin_dir, nold > n ? nold : n, 0);
+	if (!err)
+		err = config_bump(pin_dir, nold > n ? nold : n, 1); /* the flip: one word */
+	if (!err)
+		err = config_bump(pin_dir, n, 0);
+	if (!err)
+		err = delete_all(fd, old, nold);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(old);
+	free(idle);
+	return err;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int policy_split(char *line, char **argv, int max, char *err, size_t errlen)
+{
+	char *r = line, *w = line;
+	int argc = 0;
+
+	/* Shell words, as far as rule files need them: blanks split, '...' is literal, \xNN and
+	 * \C escape, # at the start of a word comments out the rest. Words are rewritten in place. */
+	for (;;) {
+		while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n')
+			r++;
+		if (!*r || *r == '#')
+			return argc;
+		if (argc == max) {
+			snprintf(err, errlen, "%s: too many words", r);
+			return -EINVAL;
+		}
+		argv[argc++] = w;
+		while (*r && *r != ' ' && *r != '\t' && *r != '\r' && *r != '\n') {
+			if (*r == '\'') {
+				char *end = strchr(r + 1, '\'');
+
+				if (!end) {
+					snprintf(err, errlen, "%s: unterminated quote", r);
+					return -EINVAL;
+				}
+				memmove(w, r + 1, end - r - 1);
+				w += end - r - 1;
+				r = end + 1;
+			} else if (*r == '\\' && r[1] == 'x' && hexval(r[2]) >= 0 && hexval(r[3]) >= 0) {
+				*w++ = (char)(hexval(r[2]) << 4 | hexval(r[3]));
+				r += 4;
+			} else if (*r == '\\' && r[1]) {
+				*w++ = r[1];
+				r += 2;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		if (*r)
+			r++;
+		*w++ = '\0';
+	}
+}
+
+void policy_quote(const char *word, size_t len, char *buf, size_t buflen)
+{
+	size_t i, o = 0;
+	bool plain = len > 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = word[i];
+
+		if (!(c > 0x20 && c < 0x7f) || strchr("'\"\\#$`;&|<>()*?[]{}~!", c))
+			plain = false;
+	}
+	if (plain) {
+		snprintf(buf, buflen, "%.*s", (int)len, word);
+		return;
+	}
+	/* In quotes, what a shell and policy_split both read back the same; \xNN for the rest. */
+	if (o + 1 < buflen)
+		buf[o++] = '\'';
+	for (i = 0; i < len && o + 8 < buflen; i++) {
+		unsigned char c = word[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, buflen - o, "'\\x%02x'", c);
+	}
+	if (o + 1 < buflen)
+		buf[o++] = '\'';
+	buf[o < buflen ? o : buflen - 1] = '\0';
 }

@@ -7,7 +7,8 @@
 #include "flowowner.h"
 
 /* Parse "SELECTOR VALUE ACTION..." (argv without "mark add"). Pure: no system state.
- * A cgroup selector leaves its path in *cgroup_path for the caller to resolve.
+ * A cgroup, unit or container selector leaves its path, unit name or container id in
+ * *cgroup_path for the caller to resolve to a cgroup id.
  * Returns 0 or -EINVAL with a message naming the bad word in ERR. */
 int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgroup_path,
 		 char *err, size_t errlen);
@@ -20,10 +21,21 @@ void policy_actions_text(const struct policy_rule *r, char *buf, size_t len);
 /* Same selector and value: the rule a new one would duplicate. */
 int policy_same_selector(const struct policy_rule *a, const struct policy_rule *b);
 
+/* Split a rule file's LINE into words in place (blanks; '...' literal; \xNN and \C escapes;
+ * # comments). Returns the number of words, or -EINVAL with ERR naming the bad word. Pure. */
+int policy_split(char *line, char **argv, int max, char *err, size_t errlen);
+/* WORD (LEN bytes, any bytes) as one word that policy_split reads back unchanged (and a shell
+ * too, unless it holds unprintable bytes, written \\xNN). */
+void policy_quote(const char *word, size_t len, char *buf, size_t buflen);
+
 /* Add R with a fresh id (written to R->id); -EEXIST if it duplicates rule *dup_id. */
 int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id);
 int policy_del(const char *pin_dir, __u32 id);
-/* Every rule, by id. *out is malloc'd. */
+/* Replace every rule with RULES[0..N) at once: the datapath sees the old set or the new one,
+ * never a mix (see FO_RULE_BANK). New ids are written to RULES. The caller holds the pins lock. */
+int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n);
+/* Every rule in force, by id. *out is malloc'd. Ids here and in policy_add/policy_del are as
+ * users see them: without the FO_RULE_BANK bit, so a restore renumbers from 1 in file order. */
 int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n);
 
 #endif

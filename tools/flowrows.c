@@ -232,7 +232,7 @@ json_t *flow_row(const struct flow_view *v, const struct flow_rec *f)
 	}
 	json_object_set_new(row, "dropped", json_boolean((fv->verdict & FO_ACT_DROP) != 0));
 	if (fv->rule_id)
-		json_object_set_new(row, "rule", json_integer(fv->rule_id));
+		json_object_set_new(row, "rule", json_integer(fv->rule_id & ~FO_RULE_BANK));
 	json_object_set_new(row, "closed", json_boolean(fv->closed == 3));
 	json_object_set_new(row, "first_seen", json_real(reader_unix_time(fv->first_ns)));
 	json_object_set_new(row, "last_seen", json_real(reader_unix_time(fv->last_ns)));

@@ -151,6 +151,54 @@ static void test_same_selector_detects_duplicates(void)
 	ASSERT_TRUE(!policy_same_selector(&a, &b), "pid 5 is not uid 5");
 }
 
+static void test_unit_and_container_selectors_leave_the_name(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256];
+
+	if (ASSERT_OK(parse("unit nginx.service mark 0x1", &r, &cg, err, sizeof(err)), "unit")) {
+		ASSERT_EQ(r.selector, FO_SEL_UNIT, "unit selector");
+		ASSERT_STREQ(cg, "nginx.service", "unit name left to resolve");
+	}
+	if (ASSERT_OK(parse("container 0123456789ab drop", &r, &cg, err, sizeof(err)), "container")) {
+		ASSERT_EQ(r.selector, FO_SEL_CONTAINER, "container selector");
+		ASSERT_STREQ(cg, "0123456789ab", "container id left to resolve");
+	}
+	ASSERT_TRUE(parse("unit nginx drop", &r, &cg, err, sizeof(err)) && strstr(err, "unit nginx:"),
+		    "a unit needs its type suffix");
+	ASSERT_TRUE(parse("unit a/b.service drop", &r, &cg, err, sizeof(err)), "a unit is no path");
+	ASSERT_TRUE(parse("container 0123456789a drop", &r, &cg, err, sizeof(err)) &&
+		    strstr(err, "container 0123456789a:"), "11 digits");
+	ASSERT_TRUE(parse("container 0123456789AB drop", &r, &cg, err, sizeof(err)), "upper case");
+}
+
+static void test_rule_file_words_round_trip(void)
+{
+	static const char *const words[] = { "plain", "a b", "it's", "x\"y", "back\\slash",
+					     "#hash", "tab\there", "\x01ctl", "" };
+	char line[512], quoted[128], *argv[8], err[128];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		policy_quote(words[i], strlen(words[i]), quoted, sizeof(quoted));
+		snprintf(line, sizeof(line), "mark add comm %s drop # trailing comment", quoted);
+		n = policy_split(line, argv, 8, err, sizeof(err));
+		if (!ASSERT_EQ(n, 5, words[i]))
+			continue;
+		ASSERT_STREQ(argv[3], words[i], "the word back");
+		ASSERT_STREQ(argv[4], "drop", "the next word");
+	}
+	snprintf(line, sizeof(line), "   # only a comment");
+	ASSERT_EQ(policy_split(line, argv, 8, err, sizeof(err)), 0, "comment line");
+	snprintf(line, sizeof(line), "mark add comm 'open drop");
+	ASSERT_TRUE(policy_split(line, argv, 8, err, sizeof(err)) < 0 && strstr(err, "unterminated"),
+		    "unterminated quote refused");
+	snprintf(line, sizeof(line), "a b c d e f g h i");
+	ASSERT_TRUE(policy_split(line, argv, 8, err, sizeof(err)) < 0, "too many words");
+}
+
 int main(void)
 {
 	RUN_TEST(test_comm_with_mark_and_mask);
@@ -160,5 +208,7 @@ int main(void)
 	RUN_TEST(test_bad_rules_refused_with_the_word_named);
 	RUN_TEST(test_exe_is_the_file_behind_the_path);
 	RUN_TEST(test_same_selector_detects_duplicates);
+	RUN_TEST(test_unit_and_container_selectors_leave_the_name);
+	RUN_TEST(test_rule_file_words_round_trip);
 	return test_failures != 0;
 }
