@@ -72,9 +72,20 @@ static void fuzz_words(uint8_t which, const uint8_t *data, size_t size)
 		const char *cg;
 		char err[128];
 
-		for (p = strtok(s, " "); p && argc < 64; p = strtok(NULL, " "))
-			argv[argc++] = p;
-		if (!policy_parse(argc, argv, &r, &cg, err, sizeof(err))) {
+		/* A rule file's line: split as mark restore splits it; each word, quoted as mark
+		 * save quotes it, must split back to itself. */
+		argc = policy_split(s, argv, 64, err, sizeof(err));
+		for (int i = 0; i < argc; i++) {
+			char q[1024], *back[2];
+
+			if (strlen(argv[i]) > 100)
+				continue;
+			policy_quote(argv[i], strlen(argv[i]), q, sizeof(q));
+			if (policy_split(q, back, 2, err, sizeof(err)) != 1 || strcmp(back[0], argv[i]))
+				abort();
+		}
+		(void)p;
+		if (argc > 0 && !policy_parse(argc, argv, &r, &cg, err, sizeof(err))) {
 			char text[128];
 
 			policy_selector_text(&r, text, sizeof(text));
