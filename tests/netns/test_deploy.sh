@@ -14,9 +14,10 @@ test_mark_save_unload_attach_restore_gives_the_same_rules() {
 	fo mark add uid 4242 drop >/dev/null || return 1
 	fo mark add cgroup / priority 1:10 >/dev/null || return 1
 	fo mark add pid 1 mark 0x5 priority 2:3 >/dev/null || return 1
+	fo mark add exe "$(readlink -f "$(command -v socat)")" mark 0x7 >/dev/null || return 1
 	before=$(fo -j mark list) || return 1
 	fo mark save >"$file" || fail "mark save" || return 1
-	assert_eq "$(grep -c '^mark add ' "$file")" 4 "one line per rule" || return 1
+	assert_eq "$(grep -c "^mark add " "$file")" 5 "one line per rule" || return 1
 	fo unload || return 1
 	fo -n "$NS_A" attach veth0 || return 1
 	assert_eq "$(fo -j mark list)" "[]" "rules gone with the pins" || return 1
