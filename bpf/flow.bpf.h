@@ -119,8 +119,14 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 			fv->reason = r->reason;
 		return;
 	}
-	if (fv->owner.pid == r->owner.pid && fv->owner.start_ns == r->owner.start_ns &&
-	    fv->source == r->source) {
+	if (fv->source != FO_SRC_NONE && fv->owner.pid == r->owner.pid &&
+	    fv->owner.start_ns == r->owner.start_ns) {
+		/* The same process (pid and start time), found another way: not an owner change.
+		 * The packet's own socket is the best evidence, an inherited record (listener,
+		 * snapshot) the weakest; the ingress re-lookup never replaces "socket". */
+		if (r->source == FO_SRC_SOCKET || fv->source == FO_SRC_LISTENER ||
+		    fv->source == FO_SRC_SNAPSHOT)
+			fv->source = r->source;
 		flow_rename(fv, &r->owner);
 		return;
 	}

@@ -122,3 +122,34 @@ print(sorted((f['pid'], f['uid'], f['mark']) for f in d if f['proto']=='tcp' and
 	assert_eq "$got" "[($(cat "$TMPD/child"), 65534, 66), ($(cat "$TMPD/child"), 65534, 66)]" \
 		"the child's two flows: (pid, uid, mark)"
 }
+
+# A 4 s received transfer: the ingress re-lookup (once per owner TTL) finds the same process
+# by another way ("lookup" rather than "socket"); that is no owner change.
+test_received_transfer_has_no_owner_change() {
+	setup || return 1
+	fo -n "$NS_B" attach veth0 || return 1
+	bg nsenter --net="/run/netns/$NS_B" iperf3 -s -1 -B "$IP4_B" -p 5201 > /dev/null
+	local srv=$BG_PID
+	wait_listen "$NS_B" 5201 || fail "iperf3 server" || return 1
+	# The binary itself in the background, not the fo function's subshell: SIGINT ends it.
+	"$FO_BIN" --pin-dir "$PIN" -j -n "$NS_B" watch --timeout 10 > "$TMPD/watch" &
+	local watch_pid=$!
+	on_cleanup "kill $watch_pid"
+	sleep 0.3
+	in_a iperf3 -c "$IP4_B" -p 5201 -t 4 -b 100M > /dev/null || fail "iperf3 client" || return 1
+	kill -INT "$watch_pid"; wait "$watch_pid"
+	local got
+	got=$(fo -n "$NS_B" -j flows | pyjson "
+r=[f for f in d if f['proto']=='tcp' and f['local_port']==5201]
+big=[f for f in r if f['rx_bytes'] > 10000000]
+print(len(r), len(big), *sorted(set(f['pid'] for f in r)))") || return 1
+	assert_eq "$got" "2 1 $srv" "iperf3 flows: control + data, one carrying the transfer, both the server's" || return 1
+	# Events of the two iperf3 flows: the watch saw them start, and saw no owner change.
+	got=$("$PY" -c "
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+ours = [e['type'] for e in evs if e.get('proto') == 'tcp' and e.get('local_port') == 5201]
+print(ours.count('flow_start'), ours.count('owner_change'))" "$TMPD/watch")
+	assert_eq "$got" "2 0" "flow_start and owner_change events of the iperf3 flows" || return 1
+	assert_eq "$(fo -j status | pyjson "print(d['counters']['owner_changes'])")" 0 "owner_changes counter"
+}
