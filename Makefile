@@ -20,9 +20,9 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS      := libbpf libmnl jansson ncursesw
+PKGS      := libbpf libmnl jansson ncursesw libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lmnl -ljansson -lncursesw) -lelf -lz
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lmnl -ljansson -lncursesw -lmicrohttpd) -lelf -lz
 
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes -Wshadow
 CFLAGS    ?= -O2 -g

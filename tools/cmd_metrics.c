@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "exporter.h"
 #include "flowrows.h"
+#include "metrics_acc.h"
 #include "output.h"
 #include "progstats.h"
 #include "reader.h"
@@ -53,58 +55,47 @@ static void sample(json_t *samples, json_t *labels, __u64 value)
 						 (json_int_t)value));
 }
 
-/* The labels that name a process on a device; DIRECTION is added when not NULL. */
-static json_t *proc_labels(const struct flow_view *v, const struct proc_sum *p,
-			   const char *direction)
+/* The labels of one series; DIRECTION is added when not NULL. Empty labels are left out, as
+ * Prometheus reads an empty label as an absent one. */
+static json_t *series_labels(const struct metrics_acc *a, const struct acc_series *s,
+			     const char *direction)
 {
-	struct flow_key k = { .ifindex = p->ifindex, .netns_cookie = p->netns_cookie };
-	char dev[32];
 	json_t *l = json_object();
 
-	flow_dev(v, &k, dev, sizeof(dev));
-	json_object_set_new(l, "pid", json_integer(p->pid));
-	json_object_set_new(l, "comm", json_string(p->comm));
+	if (a->by_pid)
+		json_object_set_new(l, "pid", json_integer(s->pid));
+	json_object_set_new(l, "comm", json_string(s->comm));
+	if (s->unit[0])
+		json_object_set_new(l, "unit", json_string(s->unit));
+	if (s->container[0])
+		json_object_set_new(l, "container", json_string(s->container));
+	if (s->cgroup[0])
+		json_object_set_new(l, "cgroup", json_string(s->cgroup));
 	if (direction)
 		json_object_set_new(l, "direction", json_string(direction));
-	json_object_set_new(l, "dev", json_string(dev));
-	json_object_set_new(l, "netns", json_string(flow_netns_name(v, p->ifindex, p->netns_cookie)));
+	json_object_set_new(l, "dev", json_string(s->dev));
+	json_object_set_new(l, "netns", json_string(s->netns));
 	return l;
 }
 
-/* Entries that share every label (a pid reused by a process of the same name) are summed:
- * a scrape must not hold one series twice. */
-static int cmp_labels(const void *a, const void *b)
+/* Per device: the sum of its series, so it only grows too. */
+struct dev_total {
+	const char *dev, *netns;
+	__u64 tx_packets, tx_bytes, rx_packets, rx_bytes;
+};
+
+static struct dev_total *dev_find(struct dev_total *d, size_t *n, size_t cap, const char *dev,
+				  const char *netns)
 {
-	const struct proc_sum *x = a, *y = b;
+	size_t i;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	if (x->netns_cookie != y->netns_cookie)
-		return x->netns_cookie < y->netns_cookie ? -1 : 1;
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	return strcmp(x->comm, y->comm);
-}
-
-static size_t merge_same_labels(struct proc_sum *s, size_t n)
-{
-	size_t i, w = 0;
-
-	if (!n)
-		return 0;
-	qsort(s, n, sizeof(*s), cmp_labels);
-	for (i = 1; i < n; i++) {
-		if (!cmp_labels(&s[w], &s[i])) {
-			s[w].tx_packets += s[i].tx_packets;
-			s[w].tx_bytes += s[i].tx_bytes;
-			s[w].rx_packets += s[i].rx_packets;
-			s[w].rx_bytes += s[i].rx_bytes;
-			s[w].flows += s[i].flows;
-		} else {
-			s[++w] = s[i];
-		}
-	}
-	return w + 1;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(d[i].dev, dev) && !strcmp(d[i].netns, netns))
+			return &d[i];
+	if (*n == cap)
+		return NULL;
+	d[*n] = (struct dev_total){ .dev = dev, .netns = netns };
+	return &d[(*n)++];
 }
 
 /*
@@ -139,65 +130,67 @@ static void cost_families(json_t *fams, const char *pin_dir)
 }
 
 static json_t *build(const struct cli *cli, const struct view_filter *flt,
-		     const struct flow_view *v, struct proc_sum *sums, size_t n, const __u64 *counters)
+		     const struct flow_view *v, const struct metrics_acc *acc, const __u64 *counters)
 {
-	json_t *fams = json_array(), *bytes, *pkts, *flows, *dbytes, *dpkts, *s, *maxes;
-	size_t i, j;
+	json_t *fams = json_array(), *bytes, *pkts, *flows, *dbytes, *dpkts, *s, *maxes, *up;
+	size_t *order = acc_sorted(acc), cap = acc->nseries + (v ? v->natt : 0) + 1, nd = 0, i;
+	struct dev_total *devs = calloc(cap, sizeof(*devs));
 
+	up = family(fams, "flowowner_up", "gauge",
+		    "1 when the last read of the pinned maps worked; 0 while flowowner is not loaded.");
+	sample(up, json_object(), v ? 1 : 0);
 	bytes = family(fams, "flowowner_process_bytes_total", "counter",
-		       "Layer-3 bytes of the flows a process owns (pid 0: unattributed), by direction and device.");
+		       "Layer-3 bytes of the flows processes with these labels owned (comm \"\": unattributed), by direction and device; kept when the flows leave the table.");
 	pkts = family(fams, "flowowner_process_packets_total", "counter",
-		      "Packets of the flows a process owns (pid 0: unattributed), by direction and device.");
+		      "Packets of the flows processes with these labels owned (comm \"\": unattributed), by direction and device; kept when the flows leave the table.");
 	flows = family(fams, "flowowner_flows", "gauge",
-		       "Flows in the flow table a process owns, by device.");
-	for (i = 0; i < n; i++) {
-		const struct proc_sum *p = &sums[i];
+		       "Flows in the flow table processes with these labels own, by device.");
+	/* An attached device with no flows shows zeros, so its series exists from the first scrape. */
+	for (i = 0; devs && v && i < v->natt; i++) {
+		const struct attach_rec *att = &v->att[i];
 
-		sample(bytes, proc_labels(v, p, "rx"), p->rx_bytes);
-		sample(bytes, proc_labels(v, p, "tx"), p->tx_bytes);
-		sample(pkts, proc_labels(v, p, "rx"), p->rx_packets);
-		sample(pkts, proc_labels(v, p, "tx"), p->tx_packets);
-		sample(flows, proc_labels(v, p, NULL), p->flows);
+		if (flt->by_netns && att->val.netns_cookie != flt->netns_cookie)
+			continue;
+		if (flt->dev && strcmp(flt->dev, att->val.dev))
+			continue;
+		dev_find(devs, &nd, cap, att->val.dev, att->val.netns);
 	}
+	for (i = 0; order && i < acc->nseries; i++) {
+		const struct acc_series *p = &acc->series[order[i]];
+		struct dev_total *d = devs ? dev_find(devs, &nd, cap, p->dev, p->netns) : NULL;
 
-	/* Per device: the flows still in the table, summed; an attached device with none
-	 * shows zeros, so its series exists from the first scrape. */
-	dbytes = family(fams, "flowowner_device_bytes_total", "counter",
-			"Layer-3 bytes of the flows in the table, by device and direction.");
-	dpkts = family(fams, "flowowner_device_packets_total", "counter",
-		       "Packets of the flows in the table, by device and direction.");
-	for (i = 0; i < v->natt; i++) {
-		const struct attach_rec *a = &v->att[i];
-		__u64 rb = 0, tb = 0, rp = 0, tp = 0;
-		bool dup = false;
-
-		if (flt->by_netns && a->val.netns_cookie != flt->netns_cookie)
-			continue;
-		if (flt->dev && strcmp(flt->dev, a->val.dev))
-			continue;
-		for (j = 0; j < i; j++) /* one device has up to three attachments */
-			if (v->att[j].key.ifindex == a->key.ifindex &&
-			    v->att[j].val.netns_cookie == a->val.netns_cookie)
-				dup = true;
-		if (dup)
-			continue;
-		for (j = 0; j < n; j++) {
-			if (sums[j].ifindex != a->key.ifindex || sums[j].netns_cookie != a->val.netns_cookie)
-				continue;
-			rb += sums[j].rx_bytes;
-			tb += sums[j].tx_bytes;
-			rp += sums[j].rx_packets;
-			tp += sums[j].tx_packets;
+		sample(bytes, series_labels(acc, p, "rx"), p->rx_bytes);
+		sample(bytes, series_labels(acc, p, "tx"), p->tx_bytes);
+		sample(pkts, series_labels(acc, p, "rx"), p->rx_packets);
+		sample(pkts, series_labels(acc, p, "tx"), p->tx_packets);
+		sample(flows, series_labels(acc, p, NULL), p->flows);
+		if (d) {
+			d->rx_bytes += p->rx_bytes;
+			d->tx_bytes += p->tx_bytes;
+			d->rx_packets += p->rx_packets;
+			d->tx_packets += p->tx_packets;
 		}
-		sample(dbytes, json_pack("{s:s,s:s,s:s}", "dev", a->val.dev, "netns", a->val.netns,
-					 "direction", "rx"), rb);
-		sample(dbytes, json_pack("{s:s,s:s,s:s}", "dev", a->val.dev, "netns", a->val.netns,
-					 "direction", "tx"), tb);
-		sample(dpkts, json_pack("{s:s,s:s,s:s}", "dev", a->val.dev, "netns", a->val.netns,
-					"direction", "rx"), rp);
-		sample(dpkts, json_pack("{s:s,s:s,s:s}", "dev", a->val.dev, "netns", a->val.netns,
-					"direction", "tx"), tp);
 	}
+	dbytes = family(fams, "flowowner_device_bytes_total", "counter",
+			"Layer-3 bytes of the flows seen on a device, by direction; kept when the flows leave the table.");
+	dpkts = family(fams, "flowowner_device_packets_total", "counter",
+		       "Packets of the flows seen on a device, by direction; kept when the flows leave the table.");
+	for (i = 0; i < nd; i++) {
+		const struct dev_total *d = &devs[i];
+
+		sample(dbytes, json_pack("{s:s,s:s,s:s}", "dev", d->dev, "netns", d->netns,
+					 "direction", "rx"), d->rx_bytes);
+		sample(dbytes, json_pack("{s:s,s:s,s:s}", "dev", d->dev, "netns", d->netns,
+					 "direction", "tx"), d->tx_bytes);
+		sample(dpkts, json_pack("{s:s,s:s,s:s}", "dev", d->dev, "netns", d->netns,
+					"direction", "rx"), d->rx_packets);
+		sample(dpkts, json_pack("{s:s,s:s,s:s}", "dev", d->dev, "netns", d->netns,
+					"direction", "tx"), d->tx_packets);
+	}
+	free(devs);
+	free(order);
+	if (!counters)
+		return fams; /* not loaded now: the totals kept so far, and nothing the maps would say */
 
 	for (i = 0; i < FO_STAT_WHY_BASE; i++) {
 		if (!globals[i].name)
@@ -224,19 +217,90 @@ static json_t *build(const struct cli *cli, const struct view_filter *flt,
 	return fams;
 }
 
+/* What one read of the pins feeds: the totals, and what a scrape shows besides them. */
+struct metrics_state {
+	const struct cli *cli;
+	struct view_filter flt;
+	struct metrics_acc acc;
+};
+
+/* Read the table into the totals; a failure leaves the totals as they were. */
+static int state_read(struct metrics_state *st, struct flow_view *v, __u64 *counters)
+{
+	int err;
+
+	err = view_load(st->cli->pin_dir, v);
+	if (err)
+		return err;
+	err = reader_counters(st->cli->pin_dir, counters);
+	if (!err)
+		err = acc_read(&st->acc, v, &st->flt);
+	if (err)
+		view_free(v);
+	return err;
+}
+
+static void state_tick(void *ctx)
+{
+	struct metrics_state *st = ctx;
+	__u64 counters[FO_STAT_MAX];
+	struct flow_view v;
+
+	if (!state_read(st, &v, counters))
+		view_free(&v);
+}
+
+/* One scrape: read, then print every family, into a malloc'd buffer. */
+static int state_render(void *ctx, char **body, size_t *len)
+{
+	struct metrics_state *st = ctx;
+	__u64 counters[FO_STAT_MAX];
+	struct flow_view v;
+	bool ok = !state_read(st, &v, counters);
+	json_t *fams;
+	FILE *f;
+	int err;
+
+	fams = build(st->cli, &st->flt, ok ? &v : NULL, &st->acc, ok ? counters : NULL);
+	if (ok)
+		view_free(&v);
+	f = open_memstream(body, len);
+	if (!f) {
+		json_decref(fams);
+		return -errno;
+	}
+	err = out_prom(f, fams);
+	if (fclose(f) && !err)
+		err = -EIO;
+	json_decref(fams);
+	if (err) {
+		free(*body);
+		*body = NULL;
+	}
+	return err;
+}
+
 int cmd_metrics(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "poll", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct view_filter flt;
-	struct flow_view v;
-	struct proc_sum *sums = NULL;
+	struct metrics_state st = { .cli = cli };
+	struct exporter_ops ops = { .render = state_render, .tick = state_tick, .ctx = &st,
+				    .poll_ms = 1000 };
 	__u64 counters[FO_STAT_MAX];
-	const char *dev = NULL;
+	const char *dev = NULL, *listen = NULL;
+	struct sockaddr_storage ss;
+	struct flow_view v;
+	bool by_pid = false;
+	socklen_t sslen;
+	double poll;
 	json_t *fams;
-	size_t n = 0;
+	char *end;
 	int opt, err, ret;
 
 	optind = 0;
@@ -244,6 +308,23 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
+		case 'l':
+			if (exporter_parse_listen(optarg, &ss, &sslen))
+				return fo_usage("metrics", "--listen %s: not ADDR:PORT ([ADDR]:PORT for IPv6, :PORT for all)", optarg);
+			listen = optarg;
+			break;
+		case 'b':
+			if (strcmp(optarg, "pid"))
+				return fo_usage("metrics", "--by %s: only pid", optarg);
+			by_pid = true;
+			break;
+		case 'P':
+			errno = 0;
+			poll = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(poll >= 0) || poll > 3600)
+				return fo_usage("metrics", "--poll %s: seconds, 0 (only at scrapes) to 3600", optarg);
+			ops.poll_ms = (unsigned int)(poll * 1000);
+			break;
 		default:
 			return fo_usage("metrics", "%s: unknown option", argv[optind - 1]);
 		}
@@ -253,24 +334,23 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 	ret = require_loaded(cli);
 	if (ret)
 		return ret;
-	ret = view_filter_init(cli, dev, &flt);
+	ret = view_filter_init(cli, dev, &st.flt);
 	if (ret)
 		return ret;
-	err = view_load(cli->pin_dir, &v);
+	acc_init(&st.acc, by_pid);
+	if (listen) {
+		ret = exporter_serve(listen, &ops);
+		acc_free(&st.acc);
+		return ret;
+	}
+	/* Once, on stdout: the totals of one read are the sums over the flows in the table. */
+	err = state_read(&st, &v, counters);
 	if (err) {
 		fo_warn("%s: cannot read flows: %s", cli->pin_dir, strerror(-err));
+		acc_free(&st.acc);
 		return EXIT_RUNTIME;
 	}
-	err = reader_counters(cli->pin_dir, counters);
-	if (!err)
-		err = view_sum_procs(&v, &flt, true, &sums, &n);
-	if (err) {
-		fo_warn("%s: cannot read counters: %s", cli->pin_dir, strerror(-err));
-		view_free(&v);
-		return EXIT_RUNTIME;
-	}
-	n = merge_same_labels(sums, n);
-	fams = build(cli, &flt, &v, sums, n, counters);
+	fams = build(cli, &st.flt, &v, &st.acc, counters);
 	if (cli->json)
 		err = out_json(fams, cli->pretty);
 	else
@@ -282,7 +362,7 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 		ret = EXIT_RUNTIME;
 	}
 	json_decref(fams);
-	free(sums);
 	view_free(&v);
+	acc_free(&st.acc);
 	return ret;
 }

@@ -107,3 +107,66 @@ test_units_and_containers_from_hand_made_cgroups() {
 	assert_eq "$(fo mark save | sed -n 2p)" "mark add container ${id64:0:12} drop" "container rule saved" || return 1
 	assert_eq "$(fo mark save | sed -n 1p)" "mark add unit fo$TEST_ID.service mark 0x42" "unit rule saved"
 }
+
+# Scrape the exporter in namespace A: headers and body into FILE.
+scrape() { # PORT FILE
+	in_a curl -s -D "$2.headers" -o "$2" --max-time 10 "http://127.0.0.1:$1/metrics"
+}
+
+test_exporter_counters_survive_a_full_table_churning() {
+	[ -f /usr/lib/python3/dist-packages/prometheus_client/parser.py ] || skip "no python3-prometheus-client"
+	local port=$((20000 + TEST_ID % 10000)) dir="/tmp/fo-exp-$TEST_ID" fake="$IP4_NET.3"
+	setup_pair || return 1
+	mkdir -p "$dir" && on_cleanup "rm -rf $dir"
+	fo -n "$NS_A" attach veth0 --max-flows 65536 || return 1
+	# Datagrams to an address no one has (a static neighbour): B drops them, nothing answers.
+	ip -n "$NS_A" neigh add "$fake" lladdr 02:00:00:00:00:03 dev veth0 nud permanent || return 1
+	# traffic of a process that exits before the first scrape
+	in_a "$OUT/tests/fo_client" -U -n fo_early -b 100 -c 3 "$fake" 7 >/dev/null || fail "fo_early" || return 1
+	# nsenter execs it: BG_PID is the exporter itself, for the SIGTERM at the end
+	bg nsenter --net="/run/netns/$NS_A" "$FO_BIN" --pin-dir "$PIN" metrics --listen "127.0.0.1:$port"
+	local exporter=$BG_PID
+	WAIT=50 wait_for scrape "$port" "$dir/before" || fail "exporter never answered" || return 1
+	scrape "$port" "$dir/before" || return 1
+	# 70,000 one-datagram flows from two processes of one name, through a 65,536-flow table;
+	# a scrape between them reads the first 35,000 before the second half evicts them
+	in_a "$OUT/tests/fo_churn" -n fo_churn "$fake" 1 35000 >/dev/null || fail "churn" || return 1
+	scrape "$port" "$dir/mid" || return 1
+	in_a "$OUT/tests/fo_churn" -n fo_churn "$fake" 1 35000 >/dev/null || fail "churn" || return 1
+	scrape "$port" "$dir/after" || return 1
+	local st
+	st=$(fo -j status) || return 1
+	assert_ge "$(echo "$st" | pyjson 'print(d["counters"]["flows_created"])')" 70001 "flows created" || return 1
+	assert_ge "$(echo "$st" | pyjson 'print(d["counters"]["flow_evictions"])')" 4465 "flows evicted" || return 1
+	grep -i '^content-type:' "$dir/before.headers" | tr -d '\r' | grep -qx 'Content-Type: text/plain; version=0.0.4' ||
+		fail "content type: $(grep -i '^content-type' "$dir/before.headers")" || return 1
+	/usr/bin/python3 - "$dir/before" "$dir/mid" "$dir/after" <<'PY' || fail "counters went back or vanished" || return 1
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+def load(path):
+    out = {}
+    for fam in text_string_to_metric_families(open(path).read()):
+        for s in fam.samples:
+            assert "pid" not in s.labels, ("a pid label", s)
+            out[(s.name, tuple(sorted(s.labels.items())))] = (fam.type, s.value)
+    return out
+scrapes = [load(p) for p in sys.argv[1:]]
+def total(m, comm, direction="tx"):
+    return sum(v for k, (t, v) in m.items() if k[0] == "flowowner_process_packets_total"
+               and ("comm", comm) in k[1] and ("direction", direction) in k[1])
+for a, b in zip(scrapes, scrapes[1:]):
+    for k, (typ, v) in a.items():
+        if typ != "counter":
+            continue
+        assert k in b, ("vanished", k)
+        assert b[k][1] >= v, ("went back", k, v, b[k][1])
+assert total(scrapes[0], "fo_early") == 3, total(scrapes[0], "fo_early")
+assert total(scrapes[2], "fo_early") == 3, total(scrapes[2], "fo_early")
+# every churned flow counted once, though the table never held them all
+assert total(scrapes[2], "fo_churn") == 70000, total(scrapes[2], "fo_churn")
+dev = [v for k, (t, v) in scrapes[2].items() if k[0] == "flowowner_device_packets_total" and ("direction", "tx") in k[1]]
+assert dev and dev[0] >= 70003, dev  # 70,000 + fo_early's 3
+PY
+	kill -TERM "$exporter" && wait "$exporter"
+	assert_eq "$?" 0 "exporter exit status after SIGTERM"
+}

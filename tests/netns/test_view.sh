@@ -216,7 +216,7 @@ test_metrics_parse_and_match_flows() {
 	local try before m after
 	for try in 1 2 3 4 5; do
 		before=$(fo -j flows | per_pid_sums)
-		m=$(fo metrics)
+		m=$(fo metrics --by pid)
 		after=$(fo -j flows | per_pid_sums)
 		[ "$before" = "$after" ] && break
 	done
