@@ -57,20 +57,19 @@ static __always_inline int owner_refresh(struct owner *o)
 	if (!pid)
 		return 0;
 	pe = bpf_map_lookup_elem(&fo_procs, &pid);
-	/* Start time 0 is a socket made by a process the table had not seen yet: the pid
-	 * alone is then all there is, and the table's entry made at its fork is the one. */
-	if (!pe || (pe->start_ns != o->start_ns && o->start_ns))
+	/* Only the same process: a recycled pid's entry names another one. Every owner record
+	 * carries the start time read from the task, so there is no "unknown" to match anything. */
+	if (!pe || pe->start_ns != o->start_ns)
 		return 0;
 	/* Names are 16 NUL-padded bytes: two word compares, no string work. */
 	a = (__u64 *)o->comm;
 	b = (__u64 *)pe->comm;
 	changed = a[0] != b[0] || a[1] != b[1] || o->uid != pe->uid ||
-		  o->cgroup_id != pe->cgroup_id || o->start_ns != pe->start_ns;
+		  o->cgroup_id != pe->cgroup_id;
 	if (changed) {
 		__builtin_memcpy(o->comm, pe->comm, FO_COMM_LEN);
 		o->uid = pe->uid;
 		o->cgroup_id = pe->cgroup_id;
-		o->start_ns = pe->start_ns;
 	}
 	return changed;
 }

@@ -166,7 +166,7 @@ static __always_inline __u32 policy_match_owner(const struct owner *o, __u32 gen
 	else
 		ancestors_of_id(&m, o->cgroup_id);
 	pe = pid ? bpf_map_lookup_elem(&fo_procs, &pid) : NULL;
-	if (pe && (pe->start_ns == o->start_ns || !o->start_ns)) {
+	if (pe && pe->start_ns == o->start_ns) {
 		m.exe_ino = pe->exe_ino;
 		m.exe_dev = pe->exe_dev;
 	}

@@ -461,6 +461,25 @@ int fo_snapshot(struct snapshot_args *args)
 		}
 
 		proc_fill(&e, t);
+		if (!BPF_CORE_READ(t, signal, live.counter)) {
+			/* A zombie (exited, not yet reaped by its parent) is still in the task list:
+			 * it stays exited, and one the table never saw exit is entered as exited. */
+			struct proc_entry *pe = bpf_map_lookup_elem(&fo_procs, &e.pid);
+
+			if (pe && pe->start_ns == e.start_ns) {
+				if (!(pe->flags & FO_PROC_EXITED)) {
+					pe->flags |= FO_PROC_EXITED;
+					pe->exit_ns = fo_now();
+					pe->threads = 0;
+				}
+				continue;
+			}
+			e.flags = FO_PROC_SNAPSHOT | FO_PROC_EXITED;
+			e.exit_ns = fo_now();
+			e.snap_gen = gen;
+			bpf_map_update_elem(&fo_procs, &e.pid, &e, BPF_ANY);
+			continue;
+		}
 		e.threads = n;
 		e.flags = FO_PROC_SNAPSHOT;
 		e.snap_gen = gen;

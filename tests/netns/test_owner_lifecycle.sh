@@ -153,3 +153,101 @@ print(ours.count('flow_start'), ours.count('owner_change'))" "$TMPD/watch")
 	assert_eq "$got" "2 0" "flow_start and owner_change events of the iperf3 flows" || return 1
 	assert_eq "$(fo -j status | pyjson "print(d['counters']['owner_changes'])")" 0 "owner_changes counter"
 }
+
+# State of PID in the pid table ("alive", "exited", or "-" when it has no entry).
+proc_state() { # PID
+	fo -j procs | pyjson "r=[p['state'] for p in d if p['pid']==$1]; print(r[0] if r else '-')"
+}
+
+# A parent that never reaps: its child is a zombie, exited but still in the task list.
+# Prints the child's pid once the child is a zombie, then waits.
+zombie_parent() { # OUTFILE
+	bg "$PY" -c "
+import os, sys, time
+c = os.fork()
+if c == 0:
+    os._exit(0)
+while open('/proc/%d/stat' % c).read().split(') ')[1][0] != 'Z':
+    time.sleep(0.01)
+print(c); sys.stdout.flush()
+time.sleep(30)" > "$1"
+	wait_for test -s "$1"
+}
+
+# Zombies stay exited: one that died before attach (seen only by the attach walk) and one
+# after (seen by the exit tracepoint), both still in the task list when procs --refresh walks.
+test_zombies_stay_exited_after_procs_refresh() {
+	setup || return 1
+	zombie_parent "$TMPD/z1" || fail "first zombie" || return 1
+	local p1=$BG_PID
+	fo -n "$NS_A" attach veth0 || return 1
+	zombie_parent "$TMPD/z2" || fail "second zombie" || return 1
+	local p2=$BG_PID z1 z2
+	z1=$(cat "$TMPD/z1") z2=$(cat "$TMPD/z2")
+	fo procs --refresh > /dev/null || return 1
+	assert_eq "$(proc_state "$z1") $(proc_state "$z2")" "exited exited" \
+		"zombie from before attach, zombie from after, after procs --refresh" || return 1
+	assert_eq "$(proc_state "$p1") $(proc_state "$p2")" "alive alive" "their parents"
+}
+
+# Give the next process exactly pid PID (clone3 with set_tid), running sleep; prints its pid.
+spawn_with_pid() { # PID
+	"$PY" -c "
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+tid = (ctypes.c_int32 * 1)($1)
+# struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+# tls, set_tid, set_tid_size, cgroup
+args = (ctypes.c_uint64 * 11)(0, 0, 0, 0, 17, 0, 0, 0, ctypes.addressof(tid), 1, 0)
+r = libc.syscall(435, args, ctypes.sizeof(args))
+if r == 0:
+    os.dup2(os.open('/dev/null', os.O_WRONLY), 1)   # or \$(...) would wait for it
+    os.execv('/bin/sleep', ['sleep', '20'])
+if r < 0:
+    sys.exit('clone3: ' + os.strerror(ctypes.get_errno()))
+print(r)"
+}
+
+# pid reuse after a table miss: a process the pid table does not have (its entry deleted
+# here, as an LRU eviction or a missed fork would) binds a UDP socket and leaves it to a child
+# that never touches it. Its pid goes to a new process. A datagram then arrives for the socket:
+# its owner is the process that made it, never the newcomer with the same pid.
+test_pid_reuse_after_a_table_miss_never_takes_the_newcomer() {
+	setup || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	bg nsenter --net="/run/netns/$NS_A" "$PY" -c "
+import ctypes, os, socket, sys, time
+ctypes.CDLL(None).prctl(15, b'fo-old', 0, 0, 0)
+while not os.path.exists('$TMPD/go'):
+    time.sleep(0.01)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$IP4_A', 7100))
+r, w = os.pipe()
+c = os.fork()
+if c == 0:
+    os.setsid()      # its own group, so nothing still holds the parent's pid as a pgid
+    os.write(w, b'x')
+    time.sleep(30)   # holds the socket, never uses it
+    os._exit(0)
+os.read(r, 1)
+print(c); sys.stdout.flush()" > "$TMPD/old"
+	local old=$BG_PID key
+	wait_for sh -c "$FO_BIN --pin-dir $PIN -j procs | grep -q '\"pid\": *$old,'" || fail "no entry for $old" || return 1
+	key=$("$PY" -c "print(' '.join('0x%02x' % b for b in ($old).to_bytes(4, 'little')))")
+	# shellcheck disable=SC2086
+	bpftool map delete pinned "$PIN/fo_procs" key $key || return 1
+	assert_eq "$(proc_state "$old")" "-" "the table has no entry for $old" || return 1
+	touch "$TMPD/go"
+	wait "$old"
+	on_cleanup "kill $(cat "$TMPD/old")"
+	local new
+	new=$(spawn_with_pid "$old") || fail "could not get pid $old again" || return 1
+	on_cleanup "kill $new"
+	assert_eq "$new" "$old" "the newcomer's pid" || return 1
+	echo hi | in_b socat -u - "UDP:$IP4_A:7100,bind=$IP4_B:7101" || return 1
+	WAIT=30 wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"local_port\": *7100'" || fail "no flow" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "
+r=[f for f in d if f['proto']=='udp' and f['local_port']==7100]
+print(len(r), r[0]['pid'], r[0]['comm'], r[0].get('owner_exited'))")" "1 $old fo-old True" \
+		"the datagram's flow: count pid comm exited"
+}
