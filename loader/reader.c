@@ -29,6 +29,15 @@ double reader_unix_time(__u64 mono_ns)
 	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)now - (double)mono_ns) / 1e9;
 }
 
+__s64 reader_unix_offset_ns(void)
+{
+	struct timespec rt;
+	__u64 mono = reader_mono_ns();
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (__s64)((__u64)rt.tv_sec * 1000000000ULL + rt.tv_nsec) - (__s64)mono;
+}
+
 static int grow(char **keys, char **vals, size_t ksz, size_t vsz, size_t *cap, size_t max_cap)
 {
 	size_t want = *cap * 2 < max_cap ? *cap * 2 : max_cap;
@@ -134,33 +143,123 @@ out:
 	return 0;
 }
 
+void reader_flow_counts(struct flow_rec *f)
+{
+	f->cnt.tx_packets = f->val.tx_packets;
+	f->cnt.tx_bytes = f->val.tx_bytes;
+	f->cnt.rx_packets = f->val.rx_packets;
+	f->cnt.rx_bytes = f->val.rx_bytes;
+}
+
+/* Room for N more records in *RECS (CAP of them), doubling up to MAX. */
+static int recs_reserve(struct flow_rec **recs, size_t *cap, size_t used, size_t n, size_t max)
+{
+	size_t want = *cap ? *cap : 4096;
+	struct flow_rec *r;
+
+	if (used + n <= *cap)
+		return 0;
+	while (want < used + n)
+		want *= 2;
+	if (want > max && max >= used + n)
+		want = max;
+	/* Large blocks are mmap'd, so realloc moves pages rather than copying them. */
+	r = realloc(*recs, want * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	*recs = r;
+	*cap = want;
+	return 0;
+}
+
 int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
 {
 	struct flow_key *keys = NULL;
 	struct flow_value *vals = NULL;
 	struct flow_rec *recs = NULL;
-	size_t cnt = 0, i;
-	int fd, err;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	__u64 batch_in = 0, batch_out = 0;
+	size_t cnt = 0, cap = 0, max, i;
+	bool first = true;
+	int fd, err = 0;
 
 	fd = pins_get(pin_dir, "fo_flows");
 	if (fd < 0)
 		return fd;
-	err = read_hash(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, &cnt);
-	close(fd);
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
+		err = -errno;
+		goto out;
+	}
+	max = (size_t)info.max_entries + BATCH;
+	keys = malloc(BATCH * sizeof(*keys));
+	vals = malloc(BATCH * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* One bounce buffer of a batch: the records grow with the table, never twice its size. */
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = BATCH;
+		int rc;
+
+		rc = bpf_map_lookup_batch(fd, first ? NULL : &batch_in, &batch_out, keys, vals,
+					  &count, &opts);
+		first = false;
+		if (rc && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (count > max - cnt) /* an LRU table refilled while we read: enough */
+			count = max - cnt;
+		err = recs_reserve(&recs, &cap, cnt, count ? count : 1, max);
+		if (err)
+			goto out;
+		for (i = 0; i < count; i++) {
+			recs[cnt].key = keys[i];
+			recs[cnt].val = vals[i];
+			reader_flow_counts(&recs[cnt]);
+			cnt++;
+		}
+		if (rc || cnt >= max) /* ENOENT: that was the last batch */
+			break;
+		batch_in = batch_out;
+	}
+	if (err == -EINVAL || err == -EOPNOTSUPP) {
+		/* Old kernels: one key at a time. Entries may vanish meanwhile (LRU). */
+		struct flow_key prev;
+		bool have_prev = false;
+
+		err = 0;
+		cnt = 0;
+		while (cnt < max && !bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &keys[0])) {
+			prev = keys[0];
+			have_prev = true;
+			err = recs_reserve(&recs, &cap, cnt, 1, max);
+			if (err)
+				goto out;
+			if (bpf_map_lookup_elem(fd, &keys[0], &recs[cnt].val))
+				continue;
+			recs[cnt].key = keys[0];
+			reader_flow_counts(&recs[cnt]);
+			cnt++;
+		}
+	}
 	if (err)
-		return err;
-	recs = calloc(cnt ? cnt : 1, sizeof(*recs));
+		goto out;
+	if (!recs)
+		recs = calloc(1, sizeof(*recs));
 	if (!recs) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < cnt; i++) {
-		recs[i].key = keys[i];
-		recs[i].val = vals[i];
-	}
 	*out = recs;
 	*n = cnt;
+	recs = NULL;
 out:
+	close(fd);
+	free(recs);
 	free(keys);
 	free(vals);
 	return err;

@@ -25,6 +25,40 @@ struct command {
 	const char *summary;
 };
 
+/*
+ * Options as data (xdp-tools' DEFINE_OPTION is the model): each command lists its options
+ * once, and cli_parse gives every command the same parsing, messages and "loaded?" check.
+ */
+enum opt_kind {
+	OPT_FLAG,   /* --NAME: *(bool *)dest = true */
+	OPT_STR,    /* --NAME ARG: *(const char **)dest = ARG */
+	OPT_U64,    /* --NAME N: *(unsigned long long *)dest, MIN..MAX */
+	OPT_CHOICE, /* --NAME WORD: *(int *)dest = index of WORD in CHOICES */
+	OPT_FUNC,   /* --NAME ARG: PARSE(ARG, dest) returns 0 or -EINVAL */
+};
+
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	void *dest;
+	const char *what; /* the message for a bad ARG: "not a process id" */
+	unsigned long long min, max;  /* OPT_U64 */
+	const char *const *choices;   /* OPT_CHOICE: NULL-terminated */
+	int (*parse)(const char *arg, void *dest); /* OPT_FUNC */
+	bool *seen;                   /* set when the option is given (optional) */
+};
+
+struct cmd_opts {
+	const struct opt *opts; /* ends with { NULL } */
+	bool needs_loaded;      /* the pins must exist and be ours (require_loaded) */
+	const char **args;      /* positional arguments, or NULL for none */
+	int min_args, max_args;
+};
+
+/* Parse ARGV (ARGV[0] is COMMAND) by O; returns 0 or an exit code, having said why. */
+int cli_parse(const struct cli *cli, const char *command, const struct cmd_opts *o, int argc,
+	      char **argv);
+
 /* `flowowner: OBJECT: CAUSE` on stderr. */
 void fo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fo_info(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

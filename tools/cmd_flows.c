@@ -1,199 +1,290 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_flows.c — `flowowner flows`: one row per flow with its owner and counters. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "flowrows.h"
-#include "netns.h"
 #include "output.h"
 
 enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_AGE };
 
-static enum sort_key sort_by;
+static const char *const sort_names[] = { "bytes", "packets", "age", NULL };
 
-static int cmp_flows(const void *a, const void *b)
+/* A selected flow and what it sorts by. */
+struct sel {
+	__u64 key;
+	__u32 idx;
+};
+
+/* Stable LSD radix sort on KEY, ascending: a full table sorts in a few passes over 16-byte
+ * entries (a byte all keys share costs nothing), where qsort made a million calls. */
+static int sort_sel(struct sel *s, size_t n)
 {
-	const struct flow_value *x = &((const struct flow_rec *)a)->val;
-	const struct flow_value *y = &((const struct flow_rec *)b)->val;
-	__u64 vx, vy;
+	struct sel *tmp, *a = s, *b;
+	int shift;
 
-	switch (sort_by) {
-	case SORT_PACKETS:
-		vx = x->tx_packets + x->rx_packets;
-		vy = y->tx_packets + y->rx_packets;
-		break;
-	case SORT_AGE: /* oldest first, as a log reads */
-		return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
-	default:
-		vx = x->tx_bytes + x->rx_bytes;
-		vy = y->tx_bytes + y->rx_bytes;
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	b = tmp;
+	for (shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = { 0 }, pos = 0, i;
+		struct sel *t;
+
+		for (i = 0; i < n; i++)
+			count[a[i].key >> shift & 0xff]++;
+		if (count[a[0].key >> shift & 0xff] == n)
+			continue;
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[a[i].key >> shift & 0xff]++] = a[i];
+		t = a, a = b, b = t;
 	}
-	return vx > vy ? -1 : vx < vy;
+	if (a != s)
+		memcpy(s, a, n * sizeof(*s));
+	free(tmp);
+	return 0;
 }
 
-static void col_local(json_t *row, char *buf, size_t len)
+static __u64 sort_key_of(const struct flow_rec *f, int by)
 {
-	const char *a = json_string_value(json_object_get(row, "local"));
-	int fam = json_integer_value(json_object_get(row, "family"));
-
-	snprintf(buf, len, fam == 6 ? "[%s]:%lld" : "%s:%lld", a,
-		 (long long)json_integer_value(json_object_get(row, "local_port")));
+	switch (by) {
+	case SORT_PACKETS: /* most first */
+		return ~(f->cnt.tx_packets + f->cnt.rx_packets);
+	case SORT_AGE: /* oldest first, as a log reads */
+		return f->val.first_ns;
+	}
+	return ~(f->cnt.tx_bytes + f->cnt.rx_bytes);
 }
 
-static void col_remote(json_t *row, char *buf, size_t len)
-{
-	const char *a = json_string_value(json_object_get(row, "remote"));
-	int fam = json_integer_value(json_object_get(row, "family"));
+struct listing {
+	struct flow_view *v;
+	const struct sel *sel;
+	struct flow_row row;
+};
 
-	snprintf(buf, len, fam == 6 ? "[%s]:%lld" : "%s:%lld", a,
-		 (long long)json_integer_value(json_object_get(row, "remote_port")));
+static const void *listing_row(void *ctx, size_t i)
+{
+	struct listing *l = ctx;
+
+	flow_row_fill(l->v, &l->v->flows[l->sel[i].idx], &l->row);
+	return &l->row;
 }
 
-static void col_owner(json_t *row, char *buf, size_t len)
-{
-	json_t *why = json_object_get(row, "unattributed_reason");
+#define ROW(r) ((const struct flow_row *)(r))
 
-	if (why)
-		snprintf(buf, len, "none:%s", json_string_value(why));
-	else
-		snprintf(buf, len, "%s%s", json_string_value(json_object_get(row, "owner_source")),
-			 json_is_true(json_object_get(row, "owner_exited")) ? ",exited" : "");
+static size_t endpoint(char *buf, size_t len, int family, const char *addr, unsigned int port)
+{
+	int n = snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", addr, port);
+
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
+static size_t c_proto(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_str(buf, len, ROW(r)->id.proto);
+}
+
+static size_t c_local(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return endpoint(buf, len, ROW(r)->id.family, ROW(r)->id.local, ROW(r)->id.local_port);
+}
+
+static size_t c_remote(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return endpoint(buf, len, ROW(r)->id.family, ROW(r)->id.remote, ROW(r)->id.remote_port);
+}
+
+static size_t c_dev(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_str(buf, len, ROW(r)->id.dev);
 }
 
 /* With --pidns the pid as that namespace sees it, "-" where it cannot see the owner. */
-static void col_pid(json_t *row, char *buf, size_t len)
+static size_t c_pid(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
-	json_t *ns = json_object_get(row, "ns_pid");
-	json_t *pid = ns ? ns : json_object_get(row, "pid");
+	const struct flow_row *row = r;
 
-	if (json_is_integer(pid))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(pid));
+	if (row->place->pidns)
+		return row->place->ns_visible ? cell_u64(buf, len, row->place->ns_pid)
+					      : cell_str(buf, len, NULL);
+	return cell_u64(buf, len, row->pid);
+}
+
+static size_t c_comm(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_str(buf, len, ROW(r)->comm);
+}
+
+static size_t c_uid(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->uid);
+}
+
+static size_t c_txp(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->cnt.tx_packets);
+}
+
+static size_t c_txb(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_bytes(buf, len, ROW(r)->cnt.tx_bytes, num);
+}
+
+static size_t c_rxp(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->cnt.rx_packets);
+}
+
+static size_t c_rxb(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_bytes(buf, len, ROW(r)->cnt.rx_bytes, num);
+}
+
+static size_t c_mark(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->mark);
+}
+
+static size_t c_owner(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	const struct flow_row *row = r;
+	int n;
+
+	if (row->reason)
+		n = snprintf(buf, len, "none:%s", row->reason);
 	else
-		snprintf(buf, len, "-");
+		n = snprintf(buf, len, "%s%s", row->source, row->owner_exited ? ",exited" : "");
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
-static void col_cgroup(json_t *row, char *buf, size_t len)
+static size_t c_cgroup(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
-	const char *path = json_string_value(json_object_get(row, "cgroup"));
-
-	snprintf(buf, len, "%s", path && json_integer_value(json_object_get(row, "pid")) ? path : "-");
+	return cell_str(buf, len, ROW(r)->pid ? ROW(r)->place->cgroup : NULL);
 }
 
-static const struct column flow_cols[] = {
-	{ "Proto", "proto", COL_STR, NULL },
-	{ "Local Address:Port", NULL, COL_CUSTOM, col_local },
-	{ "Peer Address:Port", NULL, COL_CUSTOM, col_remote },
-	{ "Dev", "dev", COL_STR, NULL },
-	{ "Pid", NULL, COL_CUSTOM, col_pid },
-	{ "Comm", "comm", COL_STR, NULL },
-	{ "Uid", "uid", COL_NUM, NULL },
-	{ "TxPkts", "tx_packets", COL_NUM, NULL },
-	{ "TxBytes", "tx_bytes", COL_BYTES, NULL },
-	{ "RxPkts", "rx_packets", COL_NUM, NULL },
-	{ "RxBytes", "rx_bytes", COL_BYTES, NULL },
-	{ "Mark", "mark", COL_NUM, NULL },
-	{ "Owner", NULL, COL_CUSTOM, col_owner },
-	{ "Unit/Container", NULL, COL_CUSTOM, col_unit_or_container },
-	{ "Cgroup", NULL, COL_CUSTOM, col_cgroup },
+static size_t c_unit(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return place_unit_cell(ROW(r)->place, buf, len);
+}
+
+static const struct tcol flow_cols[] = {
+	{ "Proto", false, c_proto, NULL },
+	{ "Local Address:Port", false, c_local, NULL },
+	{ "Peer Address:Port", false, c_remote, NULL },
+	{ "Dev", false, c_dev, NULL },
+	{ "Pid", false, c_pid, NULL },
+	{ "Comm", false, c_comm, NULL },
+	{ "Uid", true, c_uid, NULL },
+	{ "TxPkts", true, c_txp, NULL },
+	{ "TxBytes", true, c_txb, NULL },
+	{ "RxPkts", true, c_rxp, NULL },
+	{ "RxBytes", true, c_rxb, NULL },
+	{ "Mark", true, c_mark, NULL },
+	{ "Owner", false, c_owner, NULL },
+	{ "Unit/Container", false, c_unit, NULL },
+	{ "Cgroup", false, c_cgroup, NULL },
 };
+
+static int print_json(struct listing *l, size_t n, bool pretty)
+{
+	struct jw *w = jw_open(stdout, pretty);
+	size_t i;
+
+	if (!w)
+		return -ENOMEM;
+	jw_start_array(w);
+	for (i = 0; i < n; i++)
+		flow_row_json(w, listing_row(l, i));
+	jw_end_array(w);
+	return jw_close(w);
+}
 
 int cmd_flows(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "pidns", required_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long long pidns_ref = 0;
-	struct pidns_view pidns;
-	struct flow_view v;
-	unsigned long long pid = 0;
+	unsigned long long pid = 0, pidns_ref = 0;
 	const char *comm = NULL, *dev = NULL;
-	bool by_pid = false, by_ns = false;
-	__u64 cookie = 0;
-	json_t *rows;
-	size_t i;
-	int opt, err, ret;
+	bool by_pid = false;
+	int sort_by = SORT_BYTES;
+	const struct opt opts[] = {
+		{ .name = "pid", .kind = OPT_U64, .dest = &pid, .what = "not a process id",
+		  .max = 0x7fffffff, .seen = &by_pid },
+		{ .name = "comm", .kind = OPT_STR, .dest = &comm },
+		{ .name = "dev", .kind = OPT_STR, .dest = &dev },
+		{ .name = "sort", .kind = OPT_CHOICE, .dest = &sort_by, .what = "bytes, packets or age",
+		  .choices = sort_names },
+		{ .name = "pidns", .kind = OPT_U64, .dest = &pidns_ref, .what = "not a process id",
+		  .min = 1, .max = 0x7fffffff },
+		{ .name = NULL },
+	};
+	const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
+	struct view_filter flt;
+	struct pidns_view pidns;
+	struct listing l = {};
+	struct flow_view v;
+	struct sel *sel;
+	size_t i, n = 0;
+	int err, ret;
 
-	sort_by = SORT_BYTES;
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			if (parse_u64(optarg, 0x7fffffff, &pid))
-				return fo_usage("flows", "--pid %s: not a process id", optarg);
-			by_pid = true;
-			break;
-		case 'c': comm = optarg; break;
-		case 'd': dev = optarg; break;
-		case 'N':
-			if (parse_u64(optarg, 0x7fffffff, &pidns_ref) || !pidns_ref)
-				return fo_usage("flows", "--pidns %s: not a process id", optarg);
-			break;
-		case 's':
-			if (!strcmp(optarg, "bytes"))
-				sort_by = SORT_BYTES;
-			else if (!strcmp(optarg, "packets"))
-				sort_by = SORT_PACKETS;
-			else if (!strcmp(optarg, "age"))
-				sort_by = SORT_AGE;
-			else
-				return fo_usage("flows", "--sort %s: bytes, packets or age", optarg);
-			break;
-		default:
-			return fo_usage("flows", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return fo_usage("flows", "%s: unexpected argument", argv[optind]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "flows", &co, argc, argv);
 	if (ret)
 		return ret;
-	if (cli->netns) {
-		err = netns_cookie(cli->netns, &cookie);
-		if (err) {
-			fo_warn("%s: %s", cli->netns,
-				err == -ENOENT ? "no such network namespace" : strerror(-err));
-			return EXIT_RUNTIME;
-		}
-		by_ns = true;
-	}
+	ret = view_filter_init(cli, NULL, &flt);
+	if (ret)
+		return ret;
 	ret = view_open(cli->pin_dir, pidns_ref, &pidns, &v);
 	if (ret)
 		return ret;
-	qsort(v.flows, v.nflows, sizeof(*v.flows), cmp_flows);
-	rows = json_array();
+	sel = malloc((v.nflows ? v.nflows : 1) * sizeof(*sel));
+	if (!sel) {
+		view_free(&v);
+		fo_warn("flows: %s", strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < v.nflows; i++) {
 		const struct flow_rec *f = &v.flows[i];
-		json_t *row;
+		char dbuf[16];
 
-		if (by_ns && f->key.netns_cookie != cookie)
+		if (!view_flow_selected(&v, f, &flt))
 			continue;
 		if (by_pid && (f->val.source == FO_SRC_NONE || f->val.owner.pid != pid))
 			continue;
-		row = flow_row(&v, f);
-		if (comm && strcmp(json_string_value(json_object_get(row, "comm")), comm)) {
-			json_decref(row);
+		if (comm && strcmp(flow_comm(&v, f), comm))
 			continue;
-		}
-		if (dev && strcmp(json_string_value(json_object_get(row, "dev")), dev)) {
-			json_decref(row);
+		if (dev && strcmp(flow_dev_name(&v, &f->key, dbuf, sizeof(dbuf)), dev))
 			continue;
-		}
-		json_array_append_new(rows, row);
+		sel[n].key = sort_key_of(f, sort_by);
+		sel[n].idx = i;
+		n++;
 	}
-	if (cli->json)
-		out_json(rows, cli->pretty);
-	else
-		out_table(flow_cols, sizeof(flow_cols) / sizeof(flow_cols[0]), rows, cli->numeric);
-	json_decref(rows);
+	err = sort_sel(sel, n);
+	l.v = &v;
+	l.sel = sel;
+	if (!err) {
+		if (cli->json) {
+			err = print_json(&l, n, cli->pretty);
+		} else {
+			struct trows rows = { .n = n, .row = listing_row, .ctx = &l };
+
+			err = table_print(stdout, flow_cols, sizeof(flow_cols) / sizeof(flow_cols[0]),
+					  &rows, cli->numeric, out_colour());
+		}
+	}
+	ret = EXIT_OK;
+	if (err) {
+		fo_warn("%s: %s", err == -ENOMEM ? "flows" : "stdout", strerror(-err));
+		ret = EXIT_RUNTIME;
+	}
+	free(sel);
 	view_free(&v);
-	return EXIT_OK;
+	return ret;
 }

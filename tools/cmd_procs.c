@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_procs.c — `flowowner procs`: the pid/comm table the classifier consults. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,79 +8,197 @@
 #include "flowrows.h"
 #include "output.h"
 #include "pins.h"
+#include "procsum.h"
 #include "snapshot.h"
 
-/* One process's share of the flows. */
-struct proc_total {
-	__u64 tx, rx, flows;
+/* One process as both printers see it. */
+struct proc_row {
+	const struct proc_entry *p;
+	char comm[80];
+	struct place place;
+	__u64 tx_bytes, rx_bytes, flows;
 };
 
-static void col_cgroup(json_t *row, char *buf, size_t len)
-{
-	const char *path = json_string_value(json_object_get(row, "cgroup"));
+struct listing {
+	struct flow_view *v;
+	const struct proc_sum *sums; /* sorted by (pid, start_ns), as v->procs is */
+	size_t nsums;
+	size_t next_sum;             /* merge position: rows are asked for in order */
+	struct proc_row row;
+};
 
-	snprintf(buf, len, "%s", path ? path : "-");
+static const void *listing_row(void *ctx, size_t i)
+{
+	struct listing *l = ctx;
+	const struct proc_entry *p = &l->v->procs[i];
+	struct proc_row *r = &l->row;
+	const struct proc_sum *s = NULL;
+
+	/* Both lists are sorted the same way: a merge, restarted when the table printer's
+	 * second pass begins again at row 0. */
+	if (!i)
+		l->next_sum = 0;
+	while (l->next_sum < l->nsums &&
+	       (l->sums[l->next_sum].pid < p->pid ||
+		(l->sums[l->next_sum].pid == p->pid && l->sums[l->next_sum].start_ns < p->start_ns)))
+		l->next_sum++;
+	if (l->next_sum < l->nsums && l->sums[l->next_sum].pid == p->pid &&
+	    l->sums[l->next_sum].start_ns == p->start_ns)
+		s = &l->sums[l->next_sum];
+	if (s && !s->pid) /* the unattributed total is nobody's */
+		s = NULL;
+	r->p = p;
+	comm_text(p->comm, FO_COMM_LEN, r->comm, sizeof(r->comm));
+	view_place(l->v, p->pid, p->start_ns, p->cgroup_id, &r->place);
+	r->tx_bytes = s ? s->tx_bytes : 0;
+	r->rx_bytes = s ? s->rx_bytes : 0;
+	r->flows = s ? s->flows : 0;
+	return r;
 }
+
+static void proc_row_json(struct jw *w, const struct proc_row *r)
+{
+	const struct proc_entry *p = r->p;
+	bool exited = p->flags & FO_PROC_EXITED;
+
+	jw_start_object(w);
+	jw_key(w, "pid");
+	jw_u64(w, p->pid);
+	jw_key(w, "ppid");
+	jw_u64(w, p->ppid);
+	jw_key(w, "comm");
+	jw_string(w, r->comm);
+	jw_key(w, "uid");
+	jw_u64(w, p->uid);
+	jw_key(w, "cgroup_id");
+	jw_u64(w, p->cgroup_id);
+	place_json(w, &r->place);
+	jw_key(w, "threads");
+	jw_u64(w, p->threads);
+	jw_key(w, "tx_bytes");
+	jw_u64(w, r->tx_bytes);
+	jw_key(w, "rx_bytes");
+	jw_u64(w, r->rx_bytes);
+	jw_key(w, "flows");
+	jw_u64(w, r->flows);
+	jw_key(w, "start_ns");
+	jw_u64(w, p->start_ns);
+	jw_key(w, "exited");
+	jw_bool(w, exited);
+	jw_key(w, "state");
+	jw_string(w, exited ? "exited" : "alive");
+	jw_end_object(w);
+}
+
+#define ROW(r) ((const struct proc_row *)(r))
 
 /* With --pidns the pid as that namespace sees it, "-" where it cannot see the process. */
-static void col_pid(json_t *row, char *buf, size_t len)
+static size_t c_pid(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
-	json_t *ns = json_object_get(row, "ns_pid");
-	json_t *pid = ns ? ns : json_object_get(row, "pid");
-
-	if (json_is_integer(pid))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(pid));
-	else
-		snprintf(buf, len, "-");
+	if (ROW(r)->place.pidns)
+		return ROW(r)->place.ns_visible ? cell_u64(buf, len, ROW(r)->place.ns_pid)
+						: cell_str(buf, len, NULL);
+	return cell_u64(buf, len, ROW(r)->p->pid);
 }
 
-static const struct column proc_cols[] = {
-	{ "Pid", NULL, COL_CUSTOM, col_pid },
-	{ "PPid", "ppid", COL_NUM, NULL },
-	{ "Uid", "uid", COL_NUM, NULL },
-	{ "Thr", "threads", COL_NUM, NULL },
-	{ "TxBytes", "tx_bytes", COL_BYTES, NULL },
-	{ "RxBytes", "rx_bytes", COL_BYTES, NULL },
-	{ "Flows", "flows", COL_NUM, NULL },
-	{ "State", "state", COL_STR, NULL },
-	{ "Comm", "comm", COL_STR, NULL },
-	{ "Unit/Container", NULL, COL_CUSTOM, col_unit_or_container },
-	{ "Cgroup", NULL, COL_CUSTOM, col_cgroup },
+static size_t c_ppid(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->p->ppid);
+}
+
+static size_t c_uid(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->p->uid);
+}
+
+static size_t c_thr(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->p->threads);
+}
+
+static size_t c_tx(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_bytes(buf, len, ROW(r)->tx_bytes, num);
+}
+
+static size_t c_rx(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_bytes(buf, len, ROW(r)->rx_bytes, num);
+}
+
+static size_t c_flows(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_u64(buf, len, ROW(r)->flows);
+}
+
+static size_t c_state(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_str(buf, len, ROW(r)->p->flags & FO_PROC_EXITED ? "exited" : "alive");
+}
+
+static size_t c_comm(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_str(buf, len, ROW(r)->comm);
+}
+
+static size_t c_cgroup(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return cell_str(buf, len, ROW(r)->place.cgroup);
+}
+
+static size_t c_unit(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
+{
+	return place_unit_cell(&ROW(r)->place, buf, len);
+}
+
+static const struct tcol proc_cols[] = {
+	{ "Pid", false, c_pid, NULL },
+	{ "PPid", true, c_ppid, NULL },
+	{ "Uid", true, c_uid, NULL },
+	{ "Thr", true, c_thr, NULL },
+	{ "TxBytes", true, c_tx, NULL },
+	{ "RxBytes", true, c_rx, NULL },
+	{ "Flows", true, c_flows, NULL },
+	{ "State", false, c_state, NULL },
+	{ "Comm", false, c_comm, NULL },
+	{ "Unit/Container", false, c_unit, NULL },
+	{ "Cgroup", false, c_cgroup, NULL },
 };
+
+static int print_json(struct listing *l, bool pretty)
+{
+	struct jw *w = jw_open(stdout, pretty);
+	size_t i;
+
+	if (!w)
+		return -ENOMEM;
+	jw_start_array(w);
+	for (i = 0; i < l->v->nprocs; i++)
+		proc_row_json(w, listing_row(l, i));
+	jw_end_array(w);
+	return jw_close(w);
+}
 
 int cmd_procs(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "refresh", no_argument, NULL, 'r' },
-		{ "pidns", required_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct snapshot_args snap = {};
 	unsigned long long pidns_ref = 0;
-	struct pidns_view pidns;
-	struct flow_view v;
-	struct proc_total *sums;
 	bool refresh = false;
-	json_t *rows;
-	size_t i, j;
-	int opt, err, ret, lock_fd = -1;
+	const struct opt opts[] = {
+		{ .name = "refresh", .kind = OPT_FLAG, .dest = &refresh },
+		{ .name = "pidns", .kind = OPT_U64, .dest = &pidns_ref, .what = "not a process id",
+		  .min = 1, .max = 0x7fffffff },
+		{ .name = NULL },
+	};
+	const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
+	struct snapshot_args snap = {};
+	struct pidns_view pidns;
+	struct listing l = {};
+	struct flow_view v;
+	struct proc_sum *sums = NULL;
+	size_t nsums = 0;
+	int err, ret, lock_fd = -1;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'r': refresh = true; break;
-		case 'N':
-			if (parse_u64(optarg, 0x7fffffff, &pidns_ref) || !pidns_ref)
-				return fo_usage("procs", "--pidns %s: not a process id", optarg);
-			break;
-		default:
-			return fo_usage("procs", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return fo_usage("procs", "%s: unexpected argument", argv[optind]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "procs", &co, argc, argv);
 	if (ret)
 		return ret;
 	if (refresh) {
@@ -98,55 +215,26 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	ret = view_open(cli->pin_dir, pidns_ref, &pidns, &v);
 	if (ret)
 		return ret;
-	/* One pass over the flows adds each to its owner (view_load sorted the table). */
-	sums = calloc(v.nprocs ? v.nprocs : 1, sizeof(*sums));
-	if (!sums) {
-		view_free(&v);
-		return EXIT_RUNTIME;
-	}
-	for (j = 0; j < v.nflows; j++) {
-		const struct flow_value *fv = &v.flows[j].val;
-		const struct proc_entry *pe;
+	err = view_sum_procs(&v, NULL, false, &sums, &nsums);
+	if (!err) {
+		l.v = &v;
+		l.sums = sums;
+		l.nsums = nsums;
+		if (cli->json) {
+			err = print_json(&l, cli->pretty);
+		} else {
+			struct trows rows = { .n = v.nprocs, .row = listing_row, .ctx = &l };
 
-		if (fv->source == FO_SRC_NONE)
-			continue;
-		pe = view_proc(&v, fv->owner.pid, fv->owner.start_ns);
-		if (!pe)
-			continue;
-		sums[pe - v.procs].tx += fv->tx_bytes;
-		sums[pe - v.procs].rx += fv->rx_bytes;
-		sums[pe - v.procs].flows++;
+			err = table_print(stdout, proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]),
+					  &rows, cli->numeric, out_colour());
+		}
 	}
-	rows = json_array();
-	for (i = 0; i < v.nprocs; i++) {
-		const struct proc_entry *p = &v.procs[i];
-		__u64 tx = sums[i].tx, rx = sums[i].rx, nflows = sums[i].flows;
-		char comm[80];
-		json_t *row;
-
-		comm_text(p->comm, FO_COMM_LEN, comm, sizeof(comm));
-		row = json_object();
-		json_object_set_new(row, "pid", json_integer(p->pid));
-		json_object_set_new(row, "ppid", json_integer(p->ppid));
-		json_object_set_new(row, "comm", json_string(comm));
-		json_object_set_new(row, "uid", json_integer(p->uid));
-		json_object_set_new(row, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
-		view_row_container(&v, row, p->pid, p->start_ns, p->cgroup_id);
-		json_object_set_new(row, "threads", json_integer(p->threads));
-		json_object_set_new(row, "tx_bytes", json_integer((json_int_t)tx));
-		json_object_set_new(row, "rx_bytes", json_integer((json_int_t)rx));
-		json_object_set_new(row, "flows", json_integer((json_int_t)nflows));
-		json_object_set_new(row, "start_ns", json_integer((json_int_t)p->start_ns));
-		json_object_set_new(row, "exited", json_boolean(p->flags & FO_PROC_EXITED));
-		json_object_set_new(row, "state", json_string(p->flags & FO_PROC_EXITED ? "exited" : "alive"));
-		json_array_append_new(rows, row);
+	ret = EXIT_OK;
+	if (err) {
+		fo_warn("%s: %s", err == -ENOMEM ? "procs" : "stdout", strerror(-err));
+		ret = EXIT_RUNTIME;
 	}
-	if (cli->json)
-		out_json(rows, cli->pretty);
-	else
-		out_table(proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]), rows, cli->numeric);
-	json_decref(rows);
 	free(sums);
 	view_free(&v);
-	return EXIT_OK;
+	return ret;
 }

@@ -13,6 +13,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "flowrows.h"
+#include "procsum.h"
 #include "output.h"
 #include "reader.h"
 
@@ -107,20 +108,7 @@ static int take_sample(struct top *t, struct sample *s)
 
 static const struct proc_sum *find_sum(const struct sample *s, const struct proc_sum *p)
 {
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct proc_sum *m = &s->sums[mid];
-
-		if (m->pid == p->pid && m->start_ns == p->start_ns)
-			return m;
-		if (m->pid < p->pid || (m->pid == p->pid && m->start_ns < p->start_ns))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return proc_sum_find(s->sums, s->n, p->pid, p->start_ns);
 }
 
 static enum top_sort cmp_sort;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* flowrows.c — flows and processes as JSON rows, shared by flows, procs and top. */
+/* flowrows.c — flows and processes as typed rows, shared by flows, procs, top, metrics and watch. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +62,10 @@ int view_load(const char *pin_dir, struct flow_view *v)
 		view_free(v);
 		return err;
 	}
-	qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
+	if (v->nprocs)
+		qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
 	cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
+	v->unix_offset_ns = reader_unix_offset_ns();
 	return err;
 }
 
@@ -84,8 +86,10 @@ int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pi
 		fo_warn("%s: cannot read the flow and process tables: %s", pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	if (ref)
+	if (ref) {
 		v->pidns = pidns;
+		v->nobody.pidns = true;
+	}
 	return EXIT_OK;
 }
 
@@ -118,11 +122,58 @@ bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns)
 	return lo < v->nprocs && v->procs[lo].pid == pid;
 }
 
+void view_place(const struct flow_view *v, __u32 pid, __u64 start_ns, __u64 cgroup_id,
+		struct place *out)
+{
+	pid_t nspid;
+
+	out->cgroup = cgroup_id ? cgroup_table_path(&v->cg, cgroup_id) : NULL;
+	cgroup_names_of(out->cgroup, &out->names);
+	out->pidns = v->pidns != NULL;
+	out->ns_visible = false;
+	out->ns_pid = 0;
+	if (v->pidns && pid && !pidns_pid_of(v->pidns, (pid_t)pid, start_ns, &nspid)) {
+		out->ns_visible = true;
+		out->ns_pid = nspid;
+	}
+}
+
+void place_json(struct jw *w, const struct place *p)
+{
+	jw_key(w, "cgroup");
+	if (p->cgroup)
+		jw_string(w, p->cgroup);
+	else
+		jw_null(w);
+	/* Absent, not "", where there is none: CONTRACT.md. */
+	if (p->names.unit[0]) {
+		jw_key(w, "unit");
+		jw_string(w, p->names.unit);
+	}
+	if (p->names.container[0]) {
+		jw_key(w, "container");
+		jw_string(w, p->names.container);
+	}
+	if (!p->pidns)
+		return;
+	jw_key(w, "ns_pid");
+	if (p->ns_visible)
+		jw_s64(w, p->ns_pid);
+	else
+		jw_null(w);
+}
+
+size_t place_unit_cell(const struct place *p, char *buf, size_t len)
+{
+	/* A container's scope unit only repeats its id at length: the id says it shorter. */
+	return cell_str(buf, len, p->names.container[0] ? p->names.container
+				  : p->names.unit[0] ? p->names.unit : NULL);
+}
+
 void view_row_names(json_t *row, const char *cgroup_path)
 {
 	struct cgroup_names n;
 
-	/* Absent, not "", where there is none: CONTRACT.md. */
 	cgroup_names_of(cgroup_path, &n);
 	if (n.unit[0])
 		json_object_set_new(row, "unit", json_string(n.unit));
@@ -135,24 +186,7 @@ void col_unit_or_container(json_t *row, char *buf, size_t len)
 	const char *c = json_string_value(json_object_get(row, "container"));
 	const char *u = json_string_value(json_object_get(row, "unit"));
 
-	/* A container's scope unit only repeats its id at length: the id says it shorter. */
 	snprintf(buf, len, "%s", c ? c : u ? u : "-");
-}
-
-void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
-			__u64 cgroup_id)
-{
-	const char *path = cgroup_id ? cgroup_table_path(&v->cg, cgroup_id) : NULL;
-	pid_t nspid;
-
-	json_object_set_new(row, "cgroup", path ? json_string(path) : json_null());
-	view_row_names(row, path);
-	if (!v->pidns)
-		return;
-	if (pid && !pidns_pid_of(v->pidns, (pid_t)pid, start_ns, &nspid))
-		json_object_set_new(row, "ns_pid", json_integer(nspid));
-	else
-		json_object_set_new(row, "ns_pid", json_null());
 }
 
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns)
@@ -160,6 +194,25 @@ const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 s
 	struct proc_entry key = { .pid = pid, .start_ns = start_ns };
 
 	return bsearch(&key, v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
+}
+
+const char *flow_dev_name(struct flow_view *v, const struct flow_key *k, char *buf, size_t len)
+{
+	size_t i;
+
+	if (v->dev_name && v->dev_ifindex == k->ifindex && v->dev_cookie == k->netns_cookie)
+		return v->dev_name;
+	for (i = 0; i < v->natt; i++) {
+		if (v->att[i].key.ifindex == k->ifindex &&
+		    v->att[i].val.netns_cookie == k->netns_cookie) {
+			v->dev_ifindex = k->ifindex;
+			v->dev_cookie = k->netns_cookie;
+			v->dev_name = v->att[i].val.dev;
+			return v->dev_name;
+		}
+	}
+	snprintf(buf, len, "if%u", k->ifindex);
+	return buf;
 }
 
 void flow_dev(const struct flow_view *v, const struct flow_key *k, char *buf, size_t len)
@@ -176,67 +229,154 @@ void flow_dev(const struct flow_view *v, const struct flow_key *k, char *buf, si
 	snprintf(buf, len, "if%u", k->ifindex);
 }
 
-json_t *flow_row(const struct flow_view *v, const struct flow_rec *f)
+void flow_ident_fill(struct flow_view *v, const struct flow_key *k, struct flow_ident *id)
 {
-	const struct flow_key *k = &f->key;
-	const struct flow_value *fv = &f->val;
-	char local[64], remote[64], dev[32], comm[80], pbuf[8];
-	json_t *row;
+	id->proto = proto_name(k->proto, id->pbuf, sizeof(id->pbuf));
+	id->family = k->family;
+	fmt_addr(k->family, k->local, id->local, sizeof(id->local));
+	fmt_addr(k->family, k->remote, id->remote, sizeof(id->remote));
+	id->local_port = k->local_port;
+	id->remote_port = k->remote_port;
+	id->dev = flow_dev_name(v, k, id->devbuf, sizeof(id->devbuf));
+	id->ifindex = k->ifindex;
+	id->netns_cookie = k->netns_cookie;
+}
 
-	fmt_addr(k->family, k->local, local, sizeof(local));
-	fmt_addr(k->family, k->remote, remote, sizeof(remote));
-	flow_dev(v, k, dev, sizeof(dev));
+void flow_ident_json(struct jw *w, const struct flow_ident *id)
+{
+	jw_key(w, "proto");
+	jw_string(w, id->proto);
+	jw_key(w, "family");
+	jw_u64(w, id->family);
+	jw_key(w, "local");
+	jw_string(w, id->local);
+	jw_key(w, "local_port");
+	jw_u64(w, id->local_port);
+	jw_key(w, "remote");
+	jw_string(w, id->remote);
+	jw_key(w, "remote_port");
+	jw_u64(w, id->remote_port);
+	jw_key(w, "dev");
+	jw_string(w, id->dev);
+	jw_key(w, "ifindex");
+	jw_u64(w, id->ifindex);
+	jw_key(w, "netns_cookie");
+	jw_u64(w, id->netns_cookie);
+}
+
+/* The owner's name, state and place, through the memo of the last owner resolved. */
+static const struct owner_memo *owner_of(struct flow_view *v, const struct owner *o)
+{
+	struct owner_memo *m = &v->memo;
+
+	if (m->valid && !memcmp(&m->key, o, sizeof(*o)))
+		return m;
+	m->key = *o;
 	/* The owner as the flow's latest packets saw it: the classifier refreshes the name, uid
 	 * and cgroup from the pid table (owner TTL), so a rename or exec shows in a flow that
 	 * carried packets after it, and a flow idle since keeps the name it had. */
-	comm_text(fv->owner.comm, FO_COMM_LEN, comm, sizeof(comm));
+	comm_text(o->comm, FO_COMM_LEN, m->comm, sizeof(m->comm));
+	m->exited = view_owner_exited(v, o->pid, o->start_ns);
+	view_place(v, o->pid, o->start_ns, o->cgroup_id, &m->place);
+	m->valid = true;
+	return m;
+}
 
-	row = json_object();
-	json_object_set_new(row, "proto", json_string(proto_name(k->proto, pbuf, sizeof(pbuf))));
-	json_object_set_new(row, "family", json_integer(k->family));
-	json_object_set_new(row, "local", json_string(local));
-	json_object_set_new(row, "local_port", json_integer(k->local_port));
-	json_object_set_new(row, "remote", json_string(remote));
-	json_object_set_new(row, "remote_port", json_integer(k->remote_port));
-	json_object_set_new(row, "dev", json_string(dev));
-	json_object_set_new(row, "ifindex", json_integer(k->ifindex));
-	json_object_set_new(row, "netns_cookie", json_integer((json_int_t)k->netns_cookie));
-	if (fv->source == FO_SRC_NONE) {
-		json_object_set_new(row, "pid", json_integer(0));
-		json_object_set_new(row, "comm", json_string(""));
-		json_object_set_new(row, "uid", json_integer(0));
-		json_object_set_new(row, "cgroup_id", json_integer(0));
+const char *flow_comm(struct flow_view *v, const struct flow_rec *f)
+{
+	return f->val.source == FO_SRC_NONE ? "" : owner_of(v, &f->val.owner)->comm;
+}
+
+void flow_row_fill(struct flow_view *v, const struct flow_rec *f, struct flow_row *r)
+{
+	const struct flow_value *fv = &f->val;
+
+	r->f = f;
+	flow_ident_fill(v, &f->key, &r->id);
+	r->owned = fv->source != FO_SRC_NONE;
+	if (r->owned) {
+		const struct owner_memo *m = owner_of(v, &fv->owner);
+
+		r->pid = fv->owner.pid;
+		r->uid = fv->owner.uid;
+		r->cgroup_id = fv->owner.cgroup_id;
+		r->comm = m->comm;
+		r->owner_exited = m->exited;
+		r->place = &m->place;
+		r->reason = NULL;
 	} else {
-		json_object_set_new(row, "pid", json_integer(fv->owner.pid));
-		json_object_set_new(row, "comm", json_string(comm));
-		json_object_set_new(row, "uid", json_integer(fv->owner.uid));
-		json_object_set_new(row, "cgroup_id", json_integer((json_int_t)fv->owner.cgroup_id));
-		json_object_set_new(row, "owner_exited",
-				    json_boolean(view_owner_exited(v, fv->owner.pid, fv->owner.start_ns)));
+		r->pid = r->uid = 0;
+		r->cgroup_id = 0;
+		r->comm = "";
+		r->owner_exited = false;
+		r->place = &v->nobody;
+		r->reason = reason_name(fv->reason);
 	}
-	view_row_container(v, row, fv->source == FO_SRC_NONE ? 0 : fv->owner.pid,
-			   fv->owner.start_ns, fv->source == FO_SRC_NONE ? 0 : fv->owner.cgroup_id);
-	json_object_set_new(row, "tx_packets", json_integer((json_int_t)fv->tx_packets));
-	json_object_set_new(row, "tx_bytes", json_integer((json_int_t)fv->tx_bytes));
-	json_object_set_new(row, "rx_packets", json_integer((json_int_t)fv->rx_packets));
-	json_object_set_new(row, "rx_bytes", json_integer((json_int_t)fv->rx_bytes));
-	json_object_set_new(row, "owner_source", json_string(source_name(fv->source)));
-	if (fv->source == FO_SRC_NONE)
-		json_object_set_new(row, "unattributed_reason", json_string(reason_name(fv->reason)));
-	json_object_set_new(row, "mark", json_integer(fv->verdict & FO_ACT_MARK ? fv->mark : 0));
-	if (fv->verdict & FO_ACT_PRIORITY) {
-		char prio[16];
+	r->cnt = f->cnt;
+	r->source = source_name(fv->source);
+	r->mark = fv->verdict & FO_ACT_MARK ? fv->mark : 0;
+	r->has_priority = (fv->verdict & FO_ACT_PRIORITY) != 0;
+	if (r->has_priority)
+		snprintf(r->priority, sizeof(r->priority), "%x:%x", fv->priority >> 16,
+			 fv->priority & 0xffff);
+	r->dropped = (fv->verdict & FO_ACT_DROP) != 0;
+	r->has_rule = fv->rule_id != 0;
+	r->rule = fv->rule_id & ~FO_RULE_BANK; /* the id, whichever bank holds it */
+	r->closed = fv->closed == 3;
+	r->first_unix_ns = fv->first_ns + v->unix_offset_ns;
+	r->last_unix_ns = fv->last_ns + v->unix_offset_ns;
+}
 
-		snprintf(prio, sizeof(prio), "%x:%x", fv->priority >> 16, fv->priority & 0xffff);
-		json_object_set_new(row, "priority", json_string(prio));
+void flow_row_json(struct jw *w, const struct flow_row *r)
+{
+	jw_start_object(w);
+	flow_ident_json(w, &r->id);
+	jw_key(w, "pid");
+	jw_u64(w, r->pid);
+	jw_key(w, "comm");
+	jw_string(w, r->comm);
+	jw_key(w, "uid");
+	jw_u64(w, r->uid);
+	jw_key(w, "cgroup_id");
+	jw_u64(w, r->cgroup_id);
+	if (r->owned) {
+		jw_key(w, "owner_exited");
+		jw_bool(w, r->owner_exited);
 	}
-	json_object_set_new(row, "dropped", json_boolean((fv->verdict & FO_ACT_DROP) != 0));
-	if (fv->rule_id)
-		json_object_set_new(row, "rule", json_integer(fv->rule_id & ~FO_RULE_BANK));
-	json_object_set_new(row, "closed", json_boolean(fv->closed == 3));
-	json_object_set_new(row, "first_seen", json_real(reader_unix_time(fv->first_ns)));
-	json_object_set_new(row, "last_seen", json_real(reader_unix_time(fv->last_ns)));
-	return row;
+	place_json(w, r->place);
+	jw_key(w, "tx_packets");
+	jw_u64(w, r->cnt.tx_packets);
+	jw_key(w, "tx_bytes");
+	jw_u64(w, r->cnt.tx_bytes);
+	jw_key(w, "rx_packets");
+	jw_u64(w, r->cnt.rx_packets);
+	jw_key(w, "rx_bytes");
+	jw_u64(w, r->cnt.rx_bytes);
+	jw_key(w, "owner_source");
+	jw_string(w, r->source);
+	if (r->reason) {
+		jw_key(w, "unattributed_reason");
+		jw_string(w, r->reason);
+	}
+	jw_key(w, "mark");
+	jw_u64(w, r->mark);
+	if (r->has_priority) {
+		jw_key(w, "priority");
+		jw_string(w, r->priority);
+	}
+	jw_key(w, "dropped");
+	jw_bool(w, r->dropped);
+	if (r->has_rule) {
+		jw_key(w, "rule");
+		jw_u64(w, r->rule);
+	}
+	jw_key(w, "closed");
+	jw_bool(w, r->closed);
+	jw_key(w, "first_seen");
+	jw_unix_ns(w, r->first_unix_ns);
+	jw_key(w, "last_seen");
+	jw_unix_ns(w, r->last_unix_ns);
+	jw_end_object(w);
 }
 
 int view_filter_init(const struct cli *cli, const char *dev, struct view_filter *f)
@@ -262,6 +402,8 @@ bool view_flow_selected(const struct flow_view *v, const struct flow_rec *f,
 {
 	char dev[32];
 
+	if (!flt)
+		return true;
 	if (flt->by_netns && f->key.netns_cookie != flt->netns_cookie)
 		return false;
 	if (flt->dev) {
@@ -282,86 +424,3 @@ const char *flow_netns_name(const struct flow_view *v, __u32 ifindex, __u64 netn
 	return "";
 }
 
-static int cmp_sum(const void *a, const void *b)
-{
-	const struct proc_sum *x = a, *y = b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	if (x->start_ns != y->start_ns)
-		return x->start_ns < y->start_ns ? -1 : 1;
-	if (x->netns_cookie != y->netns_cookie)
-		return x->netns_cookie < y->netns_cookie ? -1 : 1;
-	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
-}
-
-int view_sum_procs(const struct flow_view *v, const struct view_filter *flt, bool per_dev,
-		   struct proc_sum **out, size_t *n)
-{
-	struct proc_sum *s;
-	size_t i, k = 0;
-
-	/* One entry per selected flow, sorted, then runs of equal keys are merged in place:
-	 * n log n, where a search per flow would be quadratic on a full table. */
-	s = calloc(v->nflows ? v->nflows : 1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	for (i = 0; i < v->nflows; i++) {
-		const struct flow_rec *f = &v->flows[i];
-		const struct flow_value *fv = &f->val;
-		struct proc_sum *p = &s[k];
-
-		if (!view_flow_selected(v, f, flt))
-			continue;
-		if (fv->source != FO_SRC_NONE) {
-			const struct proc_entry *pe = view_proc(v, fv->owner.pid, fv->owner.start_ns);
-
-			/* Name, uid and cgroup as flows shows them: the flow's owner record,
-			 * which the classifier refreshes from the pid table. */
-			p->pid = fv->owner.pid;
-			p->start_ns = fv->owner.start_ns;
-			p->uid = fv->owner.uid;
-			p->cgroup_id = fv->owner.cgroup_id;
-			p->exited = pe ? (pe->flags & FO_PROC_EXITED) != 0 : false;
-			comm_text(fv->owner.comm, FO_COMM_LEN, p->comm, sizeof(p->comm));
-		}
-		p->last_ns = fv->last_ns;
-		if (per_dev) {
-			p->ifindex = f->key.ifindex;
-			p->netns_cookie = f->key.netns_cookie;
-		}
-		p->tx_packets = fv->tx_packets;
-		p->tx_bytes = fv->tx_bytes;
-		p->rx_packets = fv->rx_packets;
-		p->rx_bytes = fv->rx_bytes;
-		p->flows = 1;
-		k++;
-	}
-	qsort(s, k, sizeof(*s), cmp_sum);
-	if (k) {
-		size_t w = 0;
-
-		for (i = 1; i < k; i++) {
-			if (!cmp_sum(&s[w], &s[i])) {
-				s[w].tx_packets += s[i].tx_packets;
-				s[w].tx_bytes += s[i].tx_bytes;
-				s[w].rx_packets += s[i].rx_packets;
-				s[w].rx_bytes += s[i].rx_bytes;
-				s[w].flows += s[i].flows;
-				if (s[i].last_ns > s[w].last_ns) {
-					/* A rename shows as the most recently active flow saw it. */
-					s[w].last_ns = s[i].last_ns;
-					s[w].uid = s[i].uid;
-					s[w].cgroup_id = s[i].cgroup_id;
-					memcpy(s[w].comm, s[i].comm, sizeof(s[w].comm));
-				}
-			} else {
-				s[++w] = s[i];
-			}
-		}
-		k = w + 1;
-	}
-	*out = s;
-	*n = k;
-	return 0;
-}

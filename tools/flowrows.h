@@ -1,16 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* flowrows.h — flows and processes as JSON rows, shared by flows, procs and top. */
+/* flowrows.h — flows and processes as typed rows, shared by flows, procs, top, metrics and watch. */
 #ifndef FO_FLOWROWS_H
 #define FO_FLOWROWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <jansson.h>
 #include "attach.h"
+#include "cgname.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "output.h"
 #include "pidns.h"
 #include "reader.h"
+
+/* Where a process sits: its cgroup path (NULL when none), the unit and container that path
+ * names, and with --pidns its pid there. */
+struct place {
+	const char *cgroup;
+	struct cgroup_names names;
+	bool pidns;      /* --pidns was given: rows carry ns_pid */
+	bool ns_visible; /* ... and the process is visible in that namespace */
+	int ns_pid;
+};
+
+/* The last owner a row resolved: flows of one process follow one another, so its name,
+ * state, cgroup path, unit and namespace pid are worked out once per run of flows. */
+struct owner_memo {
+	bool valid;
+	struct owner key;
+	char comm[80];
+	bool exited;
+	struct place place;
+};
 
 struct flow_view {
 	struct flow_rec *flows;
@@ -21,6 +42,12 @@ struct flow_view {
 	size_t natt;
 	struct cgroup_table cg;         /* cgroup id -> path, read once per listing */
 	const struct pidns_view *pidns; /* --pidns: rows add ns_pid; NULL otherwise */
+	__s64 unix_offset_ns;           /* CLOCK_MONOTONIC + this = unix time, for the listing */
+	struct owner_memo memo;
+	struct place nobody;            /* the place of an unattributed flow */
+	__u32 dev_ifindex;              /* the last device flow_dev named */
+	__u64 dev_cookie;
+	const char *dev_name;
 };
 
 /* Read flows, processes and attachments once, for one consistent listing. */
@@ -34,17 +61,68 @@ void view_free(struct flow_view *v);
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns);
 /* Whether the owner (pid, start) is gone: marked exited, or its pid now names another process. */
 bool view_owner_exited(const struct flow_view *v, __u32 pid, __u64 start_ns);
-/* Add "cgroup" (path), "unit" and "container" and, with --pidns, "ns_pid" (null when not visible there) to ROW. */
-void view_row_container(const struct flow_view *v, json_t *row, __u32 pid, __u64 start_ns,
-			__u64 cgroup_id);
-/* Add "unit" and "container" (each only where the path names one) from CGROUP_PATH (may be NULL). */
+void view_place(const struct flow_view *v, __u32 pid, __u64 start_ns, __u64 cgroup_id,
+		struct place *out);
+/* "cgroup", "unit" and "container" (each only where the path names one) and, with --pidns,
+ * "ns_pid" (null where the namespace cannot see the process). */
+void place_json(struct jw *w, const struct place *p);
+/* The table cell: the container id, else the unit, else "-". */
+size_t place_unit_cell(const struct place *p, char *buf, size_t len);
+/* For JSON-object rows (top): add "unit" and "container" from CGROUP_PATH (may be NULL). */
 void view_row_names(json_t *row, const char *cgroup_path);
-/* Table cell: the row's container id, else its unit, else "-". */
+/* Table cell of such a row: its container id, else its unit, else "-". */
 void col_unit_or_container(json_t *row, char *buf, size_t len);
-/* One flow as the JSON object flows -j prints (see CONTRACT.md). */
-json_t *flow_row(const struct flow_view *v, const struct flow_rec *f);
+
+/* A flow's identity as every listing names it: the fields flows -j and watch -j share. */
+struct flow_ident {
+	const char *proto;
+	char pbuf[8];
+	int family;
+	char local[64], remote[64];
+	__u16 local_port, remote_port;
+	const char *dev;
+	char devbuf[16];
+	__u32 ifindex;
+	__u64 netns_cookie;
+};
+
+void flow_ident_fill(struct flow_view *v, const struct flow_key *k, struct flow_ident *id);
+/* proto, family, local, local_port, remote, remote_port, dev, ifindex, netns_cookie. */
+void flow_ident_json(struct jw *w, const struct flow_ident *id);
+
+/* One flow as both printers see it (fields in CONTRACT.md). Strings point into the view or
+ * the row: valid until the next flow_row_fill on the same view. */
+struct flow_row {
+	const struct flow_rec *f;
+	struct flow_ident id;
+	bool owned;
+	__u32 pid, uid;
+	__u64 cgroup_id;
+	const char *comm; /* "" when unattributed */
+	bool owner_exited;
+	const struct place *place;
+	struct flow_counts cnt;
+	const char *source;
+	const char *reason; /* NULL when owned */
+	__u32 mark;
+	bool has_priority;
+	char priority[16];
+	bool dropped;
+	bool has_rule;
+	__u16 rule;
+	bool closed;
+	__u64 first_unix_ns, last_unix_ns;
+};
+
+void flow_row_fill(struct flow_view *v, const struct flow_rec *f, struct flow_row *r);
+/* The row as the JSON object flows -j prints. */
+void flow_row_json(struct jw *w, const struct flow_row *r);
+/* The owner's printable name as flows shows it ("" when unattributed), through the memo. */
+const char *flow_comm(struct flow_view *v, const struct flow_rec *f);
 /* Which device name a flow was seen on. */
 void flow_dev(const struct flow_view *v, const struct flow_key *k, char *buf, size_t len);
+/* The same, as a pointer: the attachment's name, or BUF ("ifN"). */
+const char *flow_dev_name(struct flow_view *v, const struct flow_key *k, char *buf, size_t len);
 /* Which flows a listing keeps: -n NETNS (by the device's namespace cookie) and --dev DEV. */
 struct view_filter {
 	bool by_netns;
@@ -57,25 +135,6 @@ int view_filter_init(const struct cli *cli, const char *dev, struct view_filter 
 bool view_flow_selected(const struct flow_view *v, const struct flow_rec *f,
 			const struct view_filter *flt);
 
-/* The traffic of one process (pid and start time), summed over the flows it owns. Flows with
- * no owner sum into one entry with pid 0. With per_dev, one entry per process and device. */
-struct proc_sum {
-	__u32 pid;
-	__u32 uid;
-	__u64 start_ns;
-	__u64 cgroup_id;
-	char comm[80]; /* printable text (comm_text), as the most recently active flow names it */
-	bool exited;
-	__u32 ifindex;       /* per_dev only */
-	__u64 netns_cookie;  /* per_dev only */
-	__u64 tx_packets, tx_bytes, rx_packets, rx_bytes;
-	__u64 flows;
-	__u64 last_ns; /* the latest packet of any of its flows, CLOCK_MONOTONIC */
-};
-
-/* Sums sorted by (pid, start_ns[, netns_cookie, ifindex]). *out is malloc'd. */
-int view_sum_procs(const struct flow_view *v, const struct view_filter *flt, bool per_dev,
-		   struct proc_sum **out, size_t *n);
 /* The attachment record's namespace name for a device ("" for the one attach ran in). */
 const char *flow_netns_name(const struct flow_view *v, __u32 ifindex, __u64 netns_cookie);
 const char *source_name(int source);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* output.c — one path for every listing: rows are JSON objects, printed as JSON or a table. */
+/* output.c — one path for every listing: typed rows, printed as a table or streamed as JSON. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,18 +17,37 @@ bool out_colour(void)
 void fmt_bytes(__u64 n, char *buf, size_t len)
 {
 	static const char *units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	__u64 d = 1024, q, r;
 	double v = n;
-	int u = -1;
+	int u = 0;
 
 	if (n < 1024) {
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
+		size_t k = cell_u64(buf, len, n);
+
+		snprintf(buf + k, len - k, " B");
 		return;
 	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
+	if (n >= 1ULL << 53) { /* beyond a double's exact integers: as printf rounds it */
+		u = -1;
+		while (v >= 1024 && u < 4) {
+			v /= 1024;
+			u++;
+		}
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+		return;
+	}
+	/* "%.1f" of n / 1024^k, in integers: a listing formats two of these per row, twice. The
+	 * quotient is exact, so rounding half to even matches printf's. */
+	while (u < 4 && n >= d * 1024) {
+		d *= 1024;
 		u++;
 	}
-	snprintf(buf, len, "%.1f %s", v, units[u]);
+	q = n * 10 / d;
+	r = n * 10 % d;
+	if (2 * r > d || (2 * r == d && (q & 1)))
+		q++;
+	snprintf(buf, len, "%llu.%llu %s", (unsigned long long)(q / 10), (unsigned long long)(q % 10),
+		 units[u]);
 }
 
 void fmt_rate(double bytes_per_sec, char *buf, size_t len)
@@ -46,6 +65,24 @@ void fmt_rate(double bytes_per_sec, char *buf, size_t len)
 
 void fmt_addr(int family, const __u32 addr[4], char *buf, size_t len)
 {
+	if (family != 6 && len >= 16) {
+		/* inet_ntop's dotted quad, without its call per address per row */
+		const unsigned char *b = (const unsigned char *)addr;
+		char *o = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned int c = b[i];
+
+			if (c >= 100)
+				*o++ = '0' + c / 100;
+			if (c >= 10)
+				*o++ = '0' + c / 10 % 10;
+			*o++ = '0' + c % 10;
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, len))
 		snprintf(buf, len, "?");
 }
@@ -78,32 +115,29 @@ void comm_text(const char *comm, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-static void cell(const struct column *c, json_t *row, bool numeric, char *buf, size_t len)
+/* One cell of a JSON row, by its column's key (or its custom formatter). */
+static size_t json_cell(const struct tcol *tc, const void *rowp, bool numeric, char *buf,
+			size_t len)
 {
-	json_t *v;
+	const struct column *c = tc->arg;
+	json_t *row = (json_t *)rowp, *v;
 
 	buf[0] = '\0';
 	if (c->fmt == COL_CUSTOM) {
 		c->custom(row, buf, len);
-		return;
+		return strlen(buf);
 	}
 	v = json_object_get(row, c->key);
-	if (!v || json_is_null(v)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	if (json_is_string(v)) {
-		snprintf(buf, len, "%s", json_string_value(v));
-		return;
-	}
+	if (!v || json_is_null(v))
+		return cell_str(buf, len, NULL);
+	if (json_is_string(v))
+		return cell_str(buf, len, json_string_value(v));
 	if (json_is_real(v)) {
 		if (c->fmt == COL_RATE && !numeric)
 			fmt_rate(json_real_value(v), buf, len);
 		else
 			snprintf(buf, len, "%.0f", json_real_value(v));
-		return;
-	}
-	if (json_is_integer(v)) {
+	} else if (json_is_integer(v)) {
 		json_int_t n = json_integer_value(v);
 
 		if (c->fmt == COL_BYTES && !numeric)
@@ -112,10 +146,10 @@ static void cell(const struct column *c, json_t *row, bool numeric, char *buf, s
 			fmt_rate((double)n, buf, len);
 		else
 			snprintf(buf, len, "%lld", (long long)n);
-		return;
-	}
-	if (json_is_boolean(v))
+	} else if (json_is_boolean(v)) {
 		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	}
+	return strlen(buf);
 }
 
 static bool right_aligned(const struct column *c)
@@ -123,46 +157,23 @@ static bool right_aligned(const struct column *c)
 	return c->fmt == COL_NUM || c->fmt == COL_BYTES || c->fmt == COL_RATE;
 }
 
+static const void *json_row(void *ctx, size_t i)
+{
+	return json_array_get(ctx, i);
+}
+
 void out_table_fp(FILE *f, const struct column *cols, size_t ncols, json_t *rows, bool numeric,
 		  bool colour)
 {
-	size_t width[32] = { 0 };
-	size_t i, r;
-	json_t *row;
-	char buf[512];
+	struct tcol tc[32];
+	struct trows src = { .n = json_array_size(rows), .row = json_row, .ctx = rows };
+	size_t i;
 
 	if (ncols > 32)
 		ncols = 32;
 	for (i = 0; i < ncols; i++)
-		width[i] = strlen(cols[i].header);
-	json_array_foreach(rows, r, row) {
-		for (i = 0; i < ncols; i++) {
-			cell(&cols[i], row, numeric, buf, sizeof(buf));
-			if (strlen(buf) > width[i])
-				width[i] = strlen(buf);
-		}
-	}
-	/* The escapes wrap the whole header line, so they never count toward a width. */
-	if (colour)
-		fputs("\033[1m", f);
-	for (i = 0; i < ncols; i++) {
-		if (i + 1 == ncols && !right_aligned(&cols[i]))
-			fprintf(f, "%s", cols[i].header);
-		else
-			fprintf(f, right_aligned(&cols[i]) ? "%*s%s" : "%-*s%s", (int)width[i],
-				cols[i].header, i + 1 < ncols ? "  " : "");
-	}
-	fputs(colour ? "\033[0m\n" : "\n", f);
-	json_array_foreach(rows, r, row) {
-		for (i = 0; i < ncols; i++) {
-			cell(&cols[i], row, numeric, buf, sizeof(buf));
-			if (i + 1 == ncols && !right_aligned(&cols[i]))
-				fprintf(f, "%s\n", buf); /* no trailing blanks */
-			else
-				fprintf(f, right_aligned(&cols[i]) ? "%*s%s" : "%-*s%s", (int)width[i], buf,
-					i + 1 < ncols ? "  " : "\n");
-		}
-	}
+		tc[i] = (struct tcol){ cols[i].header, right_aligned(&cols[i]), json_cell, &cols[i] };
+	table_print(f, tc, ncols, &src, numeric, colour);
 }
 
 void out_table(const struct column *cols, size_t ncols, json_t *rows, bool numeric)
@@ -259,4 +270,440 @@ int out_prom(FILE *f, json_t *families)
 		}
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+void ob_init(struct obuf *o, FILE *f)
+{
+	o->f = f;
+	o->len = 0;
+	o->err = 0;
+}
+
+static void ob_drain(struct obuf *o)
+{
+	if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len)
+		o->err = errno ? -errno : -EIO;
+	o->len = 0;
+}
+
+void ob_write(struct obuf *o, const char *s, size_t n)
+{
+	if (o->len + n > sizeof(o->buf)) {
+		ob_drain(o);
+		if (n > sizeof(o->buf)) {
+			if (!o->err && fwrite(s, 1, n, o->f) != n)
+				o->err = errno ? -errno : -EIO;
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+void ob_puts(struct obuf *o, const char *s)
+{
+	ob_write(o, s, strlen(s));
+}
+
+void ob_putc(struct obuf *o, char c)
+{
+	if (o->len == sizeof(o->buf))
+		ob_drain(o);
+	o->buf[o->len++] = c;
+}
+
+void ob_pad(struct obuf *o, size_t n)
+{
+	static const char blanks[] = "                                                                ";
+
+	while (n) {
+		size_t k = n < sizeof(blanks) - 1 ? n : sizeof(blanks) - 1;
+
+		ob_write(o, blanks, k);
+		n -= k;
+	}
+}
+
+/* Decimal digits of V at the end of a 20-byte buffer; returns where they start. */
+static char *u64_digits(__u64 v, char end[20])
+{
+	char *p = end + 20;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+void ob_u64(struct obuf *o, __u64 v)
+{
+	char d[20], *p = u64_digits(v, d);
+
+	ob_write(o, p, d + 20 - p);
+}
+
+int ob_flush(struct obuf *o)
+{
+	ob_drain(o);
+	if (fflush(o->f) && !o->err)
+		o->err = errno ? -errno : -EIO;
+	return o->err;
+}
+
+size_t cell_str(char *buf, size_t len, const char *s)
+{
+	size_t n;
+
+	if (!s)
+		s = "-";
+	n = strlen(s);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return n;
+}
+
+size_t cell_u64(char *buf, size_t len, __u64 v)
+{
+	char d[20], *p = u64_digits(v, d);
+	size_t n = d + 20 - p;
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n;
+}
+
+size_t cell_bytes(char *buf, size_t len, __u64 v, bool numeric)
+{
+	if (numeric)
+		return cell_u64(buf, len, v);
+	fmt_bytes(v, buf, len);
+	return strlen(buf);
+}
+
+#define CELL_MAX 512
+
+int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct trows *rows,
+		bool numeric, bool colour)
+{
+	size_t width[32] = { 0 };
+	struct obuf *o;
+	char buf[CELL_MAX];
+	size_t i, r;
+	int err;
+
+	if (ncols > 32)
+		ncols = 32;
+	o = malloc(sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	ob_init(o, f);
+	for (i = 0; i < ncols; i++)
+		width[i] = strlen(cols[i].header);
+	for (r = 0; r < rows->n; r++) {
+		const void *row = rows->row(rows->ctx, r);
+
+		for (i = 0; i < ncols; i++) {
+			size_t n = cols[i].cell(&cols[i], row, numeric, buf, sizeof(buf));
+
+			if (n > width[i])
+				width[i] = n;
+		}
+	}
+	/* The escapes wrap the whole header line, so they never count toward a width. */
+	if (colour)
+		ob_puts(o, "\033[1m");
+	for (r = 0; r <= rows->n; r++) {
+		const void *row = r ? rows->row(rows->ctx, r - 1) : NULL;
+
+		for (i = 0; i < ncols; i++) {
+			size_t n = row ? cols[i].cell(&cols[i], row, numeric, buf, sizeof(buf))
+				       : cell_str(buf, sizeof(buf), cols[i].header);
+			bool last = i + 1 == ncols;
+
+			if (cols[i].right)
+				ob_pad(o, width[i] - n);
+			ob_write(o, buf, n);
+			if (last)
+				break; /* no trailing blanks */
+			if (!cols[i].right)
+				ob_pad(o, width[i] - n);
+			ob_write(o, "  ", 2);
+		}
+		if (!r && colour)
+			ob_puts(o, "\033[0m");
+		ob_putc(o, '\n');
+	}
+	err = ob_flush(o);
+	free(o);
+	return err;
+}
+
+struct jw *jw_open(FILE *f, bool pretty)
+{
+	struct jw *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	ob_init(&w->out, f);
+	w->pretty = pretty;
+	return w;
+}
+
+int jw_close(struct jw *w)
+{
+	int err;
+
+	ob_putc(&w->out, '\n');
+	err = ob_flush(&w->out);
+	free(w);
+	return err;
+}
+
+/* Before a value or a key: the comma and, indented, the line break jansson puts there. */
+static void jw_sep(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->depth)
+		return;
+	if (w->nonempty[w->depth])
+		ob_putc(&w->out, ',');
+	w->nonempty[w->depth] = true;
+	if (w->pretty) {
+		ob_putc(&w->out, '\n');
+		ob_pad(&w->out, 2 * w->depth);
+	}
+}
+
+static void jw_open_c(struct jw *w, char c)
+{
+	jw_sep(w);
+	ob_putc(&w->out, c);
+	if (w->depth + 1 < JW_MAX_DEPTH)
+		w->depth++;
+	w->nonempty[w->depth] = false;
+}
+
+static void jw_close_c(struct jw *w, char c)
+{
+	if (w->pretty && w->nonempty[w->depth]) {
+		ob_putc(&w->out, '\n');
+		ob_pad(&w->out, 2 * (w->depth - 1));
+	}
+	if (w->depth)
+		w->depth--;
+	ob_putc(&w->out, c);
+}
+
+void jw_start_array(struct jw *w) { jw_open_c(w, '['); }
+void jw_end_array(struct jw *w) { jw_close_c(w, ']'); }
+void jw_start_object(struct jw *w) { jw_open_c(w, '{'); }
+void jw_end_object(struct jw *w) { jw_close_c(w, '}'); }
+
+void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	ob_putc(&w->out, '"');
+	ob_puts(&w->out, key);
+	ob_write(&w->out, w->pretty ? "\": " : "\":", w->pretty ? 3 : 2);
+	w->after_key = true;
+}
+
+/* The code point of the valid UTF-8 sequence at S (N bytes), or -1 with *LEN = 1. */
+static long utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned char c = s[0];
+	long cp, min;
+	size_t k, i;
+
+	*len = 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		k = 2, cp = c & 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		k = 3, cp = c & 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		k = 4, cp = c & 0x07, min = 0x10000;
+	} else {
+		return -1;
+	}
+	if (k > n)
+		return -1;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates and beyond U+10FFFF are not UTF-8 (RFC 3629). */
+	if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return -1;
+	*len = k;
+	return cp;
+}
+
+/* S escaped into OUT (at least 13 bytes per input byte), quotes included; returns the length. */
+static size_t escape(const char *str, size_t n, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF", lhex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	char *o = out;
+	size_t i = 0, k;
+	long cp;
+
+	*o++ = '"';
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			*o++ = c;
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			const char *short_esc = NULL;
+
+			switch (c) {
+			case '"': short_esc = "\\\""; break;
+			case '\\': short_esc = "\\\\"; break;
+			case '\b': short_esc = "\\b"; break;
+			case '\f': short_esc = "\\f"; break;
+			case '\n': short_esc = "\\n"; break;
+			case '\r': short_esc = "\\r"; break;
+			case '\t': short_esc = "\\t"; break;
+			}
+			if (short_esc) {
+				*o++ = short_esc[0];
+				*o++ = short_esc[1];
+			} else {
+				o += sprintf(o, "\\u%04X", c);
+			}
+			i++;
+			continue;
+		}
+		cp = utf8_decode(s + i, n - i, &k);
+		i += k;
+		if (cp < 0) {
+			/* Not UTF-8: the byte as text, "\\xNN" in JSON, like comm_text. */
+			*o++ = '\\';
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = lhex[c >> 4];
+			*o++ = lhex[c & 15];
+		} else if (cp < 0x10000) {
+			*o++ = '\\';
+			*o++ = 'u';
+			*o++ = hex[cp >> 12 & 15];
+			*o++ = hex[cp >> 8 & 15];
+			*o++ = hex[cp >> 4 & 15];
+			*o++ = hex[cp & 15];
+		} else {
+			long v = cp - 0x10000;
+
+			o += sprintf(o, "\\u%04lX\\u%04lX", 0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff));
+		}
+	}
+	*o++ = '"';
+	return o - out;
+}
+
+size_t json_escape(const char *s, char *out, size_t len)
+{
+	size_t n = strlen(s);
+	char *tmp;
+
+	if (len < n * 13 + 3) {
+		tmp = malloc(n * 13 + 3);
+		if (!tmp)
+			return 0;
+		n = escape(s, n, tmp);
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, tmp, n);
+		free(tmp);
+	} else {
+		n = escape(s, n, out);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+void jw_string(struct jw *w, const char *s)
+{
+	size_t n = strlen(s), i;
+	char small[13 * 64 + 3], *buf = small;
+
+	jw_sep(w);
+	/* Fast path: printable ASCII without quote or backslash is written as it is. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			break;
+	}
+	if (i == n) {
+		ob_putc(&w->out, '"');
+		ob_write(&w->out, s, n);
+		ob_putc(&w->out, '"');
+		return;
+	}
+	if (n > 64) {
+		buf = malloc(n * 13 + 3);
+		if (!buf) {
+			w->out.err = w->out.err ? w->out.err : -ENOMEM;
+			return;
+		}
+	}
+	ob_write(&w->out, buf, escape(s, n, buf));
+	if (buf != small)
+		free(buf);
+}
+
+void jw_u64(struct jw *w, __u64 v)
+{
+	jw_sep(w);
+	ob_u64(&w->out, v);
+}
+
+void jw_s64(struct jw *w, long long v)
+{
+	jw_sep(w);
+	if (v < 0) {
+		ob_putc(&w->out, '-');
+		ob_u64(&w->out, -(unsigned long long)v);
+	} else {
+		ob_u64(&w->out, v);
+	}
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+	jw_sep(w);
+	ob_write(&w->out, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_null(struct jw *w)
+{
+	jw_sep(w);
+	ob_write(&w->out, "null", 4);
+}
+
+void jw_unix_ns(struct jw *w, __u64 ns)
+{
+	char frac[10];
+	int i, n = 9;
+
+	jw_sep(w);
+	ob_u64(&w->out, ns / 1000000000ULL);
+	for (i = 8, ns %= 1000000000ULL; i >= 0; i--, ns /= 10)
+		frac[i] = '0' + ns % 10;
+	while (n > 1 && frac[n - 1] == '0') /* keep one digit: still a number with a fraction */
+		n--;
+	ob_putc(&w->out, '.');
+	ob_write(&w->out, frac, n);
 }

@@ -199,6 +199,255 @@ static void test_prom_text_format(void)
 	json_decref(fams);
 }
 
+
+/* What jansson writes for S (valid UTF-8 only), with the flags out_json uses. */
+static char *jansson_string(const char *s)
+{
+	json_t *v = json_string(s);
+	char *d = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_ENSURE_ASCII | JSON_COMPACT) : NULL;
+
+	json_decref(v);
+	return d;
+}
+
+/* Every string jansson accepts escapes as jansson escapes it; every other one still parses
+ * as JSON, to the text with each stray byte as \xNN. */
+static bool escape_agrees(const char *s, const char *want_text)
+{
+	char out[256], *ref = jansson_string(s);
+	json_error_t e;
+	json_t *back;
+	bool ok;
+
+	json_escape(s, out, sizeof(out));
+	if (ref) {
+		ok = !strcmp(out, ref);
+		free(ref);
+		return ok;
+	}
+	back = json_loads(out, JSON_DECODE_ANY, &e);
+	ok = back && json_is_string(back) && (!want_text || !strcmp(json_string_value(back), want_text));
+	json_decref(back);
+	return ok;
+}
+
+static void test_json_escape_every_byte(void)
+{
+	char s[2] = { 0, 0 }, want[8];
+	int b, bad = 0;
+
+	for (b = 1; b < 256; b++) {
+		s[0] = (char)b;
+		snprintf(want, sizeof(want), "\\x%02x", b);
+		if (!escape_agrees(s, b < 0x80 ? NULL : want))
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "each byte 1..255 alone");
+}
+
+static void test_json_escape_every_pair_and_sequence(void)
+{
+	unsigned char s[5];
+	int a, b, c, bad = 0, valid = 0;
+	char out[64];
+
+	/* All two-byte strings, and every three-byte one that starts a 3-byte sequence: the
+	 * overlong, surrogate and truncated cases are all in there. */
+	for (a = 1; a < 256; a++) {
+		for (b = 1; b < 256; b++) {
+			s[0] = a, s[1] = b, s[2] = 0;
+			if (!escape_agrees((char *)s, NULL))
+				bad++;
+		}
+	}
+	for (a = 0xe0; a <= 0xef; a++) {
+		for (b = 0x80; b < 0xc0; b++) {
+			for (c = 1; c < 256; c += 3) {
+				s[0] = a, s[1] = b, s[2] = c, s[3] = 0;
+				if (!escape_agrees((char *)s, NULL))
+					bad++;
+			}
+		}
+	}
+	ASSERT_EQ(bad, 0, "two- and three-byte strings");
+	/* Four bytes: beyond the BMP as a surrogate pair, exactly as jansson writes it. */
+	for (a = 0xf0; a <= 0xf5; a++) {
+		for (b = 0x80; b < 0xc0; b += 7) {
+			s[0] = a, s[1] = b, s[2] = 0x80, s[3] = 0xbf, s[4] = 0;
+			if (!escape_agrees((char *)s, NULL))
+				bad++;
+			valid += jansson_string((char *)s) ? 1 : 0;
+		}
+	}
+	ASSERT_EQ(bad, 0, "four-byte strings");
+	ASSERT_TRUE(valid > 0, "some of them valid");
+	json_escape("\xf0\x9f\x98\x80", out, sizeof(out));
+	ASSERT_STREQ(out, "\"\\uD83D\\uDE00\"", "surrogate pair");
+	json_escape("a\xff" "b\xc3\xa9", out, sizeof(out));
+	ASSERT_STREQ(out, "\"a\\\\xffb\\u00E9\"", "stray byte as text, valid one as \\u");
+}
+
+/* Small random documents through both writers: byte for byte the same, compact and indented. */
+static void write_value(struct jw *w, json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_object(v)) {
+		jw_start_object(w);
+		json_object_foreach(v, k, x) {
+			jw_key(w, k);
+			write_value(w, x);
+		}
+		jw_end_object(w);
+	} else if (json_is_array(v)) {
+		jw_start_array(w);
+		json_array_foreach(v, i, x)
+			write_value(w, x);
+		jw_end_array(w);
+	} else if (json_is_string(v)) {
+		jw_string(w, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		jw_s64(w, json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		jw_bool(w, json_is_true(v));
+	} else {
+		jw_null(w);
+	}
+}
+
+static void test_jw_writes_what_jansson_writes(void)
+{
+	json_t *doc = json_pack("[{s:s,s:i,s:I,s:b,s:n,s:[],s:{},s:[i,{s:s}],s:s},{},[],{s:[[]]}]",
+				"proto", "udp", "family", 4, "big", (json_int_t)-9007199254740993LL,
+				"closed", 1, "cgroup", "empty_a", "empty_o", "nested", 1, "x", "y\n",
+				"comm", "caf\xc3\xa9 \"q\"", "a");
+	int pretty;
+
+	for (pretty = 0; pretty < 2; pretty++) {
+		char *text = NULL, *ref;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		struct jw *w = jw_open(f, pretty);
+
+		write_value(w, doc);
+		ASSERT_OK(jw_close(w), "close");
+		fclose(f);
+		ref = json_dumps(doc, JSON_ENSURE_ASCII | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+		ASSERT_TRUE(text && ref && strlen(text) == strlen(ref) + 1 && text[strlen(ref)] == '\n' &&
+			    !strncmp(text, ref, strlen(ref)), pretty ? "indented" : "compact");
+		free(text);
+		free(ref);
+	}
+	json_decref(doc);
+}
+
+static void test_jw_unix_time_is_exact(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct jw *w = jw_open(f, false);
+
+	jw_start_array(w);
+	jw_unix_ns(w, 1796179416145622300ULL);
+	jw_unix_ns(w, 5000000000ULL);
+	jw_unix_ns(w, 7);
+	jw_end_array(w);
+	jw_close(w);
+	fclose(f);
+	ASSERT_STREQ(text, "[1796179416.1456223,5.0,0.000000007]\n", "seconds with a fraction");
+	free(text);
+}
+
+static void test_fmt_bytes_matches_printf(void)
+{
+	static const char *units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	unsigned long long n = 1, seed = 88172645463325252ULL;
+	int i, bad = 0;
+
+	/* Integer rounding must give what "%.1f" of the double gives, ties included. */
+	for (i = 0; i < 200000; i++) {
+		char a[32], b[32];
+		double v;
+		int u = -1;
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		n = i < 4096 ? (unsigned long long)i * 51 : seed >> (seed % 60);
+		if (i % 5 == 0)
+			n = (n | 1023) - 972; /* near a half of a tenth */
+		fmt_bytes(n, a, sizeof(a));
+		if (n < 1024) {
+			snprintf(b, sizeof(b), "%llu B", n);
+		} else {
+			v = n;
+			while (v >= 1024 && u < 4) {
+				v /= 1024;
+				u++;
+			}
+			snprintf(b, sizeof(b), "%.1f %s", v, units[u]);
+		}
+		if (strcmp(a, b) && bad++ < 3)
+			fprintf(stderr, "  fmt_bytes(%llu): %s, printf %s\n", n, a, b);
+	}
+	ASSERT_EQ(bad, 0, "200k values");
+}
+
+/* A typed row and its columns, as flows and procs define theirs. */
+struct trow {
+	const char *name;
+	__u64 bytes;
+};
+
+static size_t c_name(const struct tcol *c, const void *r, bool numeric, char *buf, size_t len)
+{
+	return cell_str(buf, len, ((const struct trow *)r)->name);
+}
+
+static size_t c_bytes(const struct tcol *c, const void *r, bool numeric, char *buf, size_t len)
+{
+	return cell_bytes(buf, len, ((const struct trow *)r)->bytes, numeric);
+}
+
+static const void *trow_get(void *ctx, size_t i)
+{
+	return &((const struct trow *)ctx)[i];
+}
+
+static void test_typed_table_matches_json_table(void)
+{
+	static const struct trow rows[] = { { "a", 1536 }, { "longer-name", 5 }, { NULL, 0 } };
+	static const struct tcol tcols[] = { { "Name", false, c_name, NULL },
+					     { "Bytes", true, c_bytes, NULL },
+					     { "Note", false, c_name, NULL } };
+	static const struct column jcols[] = { { "Name", "name", COL_STR, NULL },
+					       { "Bytes", "bytes", COL_BYTES, NULL },
+					       { "Note", "name", COL_STR, NULL } };
+	struct trows src = { .n = 3, .row = trow_get, .ctx = (void *)rows };
+	json_t *j = json_pack("[{s:s,s:i},{s:s,s:i},{s:n,s:i}]", "name", "a", "bytes", 1536,
+			      "name", "longer-name", "bytes", 5, "name", "bytes", 0);
+	char *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	FILE *f;
+
+	f = open_memstream(&a, &la);
+	ASSERT_OK(table_print(f, tcols, 3, &src, false, false), "typed table");
+	fclose(f);
+	f = open_memstream(&b, &lb);
+	out_table_fp(f, jcols, 3, j, false, false);
+	fclose(f);
+	ASSERT_STREQ(a, "Name           Bytes  Note\n"
+			"a            1.5 KiB  a\n"
+			"longer-name      5 B  longer-name\n"
+			"-                0 B  -\n",
+		     "typed rows");
+	ASSERT_STREQ(a, b, "the same printer for both kinds of row");
+	free(a);
+	free(b);
+	json_decref(j);
+}
+
 int main(void)
 {
 	RUN_TEST(test_fmt_bytes_units);
@@ -211,5 +460,11 @@ int main(void)
 	RUN_TEST(test_json_of_odd_names_is_ascii_and_valid);
 	RUN_TEST(test_prom_label_escaping);
 	RUN_TEST(test_prom_text_format);
+	RUN_TEST(test_json_escape_every_byte);
+	RUN_TEST(test_json_escape_every_pair_and_sequence);
+	RUN_TEST(test_jw_writes_what_jansson_writes);
+	RUN_TEST(test_jw_unix_time_is_exact);
+	RUN_TEST(test_fmt_bytes_matches_printf);
+	RUN_TEST(test_typed_table_matches_json_table);
 	return test_failures ? 1 : 0;
 }
