@@ -10,7 +10,7 @@
 # Knobs: BENCH_ROUNDS (A/B alternations, default 5), BENCH_SECONDS (per throughput run, 3),
 # BENCH_REPEAT (test-run repeat, 1000000), BENCH_BATCH (single runs per new-flow batch, 1000),
 # BENCH_PROCS ("1000 5000 10000"), BENCH_SOCKS (10000), BENCH_ONLY (space-separated figure names:
-# classifier throughput snapshot sockets memory xdp).
+# classifier throughput snapshot sockets memory xdp listing). BENCH_FLOWS: see bench/userspace.sh.
 
 set -u
 OUT=${OUT:-build}
@@ -25,7 +25,7 @@ REPEAT=${BENCH_REPEAT:-1000000}
 BATCH=${BENCH_BATCH:-1000}
 PROC_SIZES=${BENCH_PROCS:-1000 5000 10000}
 NSOCKS=${BENCH_SOCKS:-10000}
-ONLY=${BENCH_ONLY:-classifier throughput snapshot sockets memory xdp}
+ONLY=${BENCH_ONLY:-classifier throughput snapshot sockets memory xdp listing}
 
 ID=$$
 NS_A="fob${ID}a"
@@ -44,6 +44,9 @@ in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# The user-space listing figures (flows/metrics at 60k-250k flows vs conntrack -L).
+source "$(dirname "$0")/userspace.sh"
+
 cleanup() {
 	local p
 	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -53,6 +56,7 @@ cleanup() {
 	[ -d "$PIN" ] && rm -rf "$PIN"
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+	userspace_cleanup
 	return 0
 }
 trap cleanup EXIT
@@ -315,7 +319,7 @@ main() {
 	setup || { log "cannot create namespaces"; exit 0; }
 	attach_both || { log "attach failed"; exit 0; }
 	local start=$SECONDS
-	for f in classifier throughput snapshot sockets memory xdp; do
+	for f in classifier throughput snapshot sockets memory xdp listing; do
 		want $f && "fig_$f"
 	done
 	log "done in $((SECONDS - start)) s"
