@@ -67,7 +67,7 @@ lst_setup() { # N CONNTRACK
 	lst_fo -n "$LST_NS_C" attach veth0 --max-flows 262144 >/dev/null
 }
 
-# Peak RSS (KiB) of one run of a command, by /usr/bin/time -v.
+# Peak RSS (KiB) of one run of a command (a program, not a shell function), by /usr/bin/time.
 peak_kib() {
 	/usr/bin/time -f '%M' -o "$RES/peak.out" "$@" >/dev/null 2>&1
 	cat "$RES/peak.out"
@@ -101,9 +101,9 @@ fig_listing() {
 		kv=$(bpftool map show pinned "$LST_PIN/fo_flows" -j | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["bytes_key"]+d["bytes_value"])')
 		for name in flows_json flows_table metrics; do
 			case $name in
-			flows_json) set -- lst_fo -j -n "$LST_NS_C" flows ;;
-			flows_table) set -- lst_fo -n "$LST_NS_C" flows ;;
-			metrics) set -- lst_fo metrics ;;
+			flows_json) set -- "$FO_BIN" --pin-dir "$LST_PIN" -j -n "$LST_NS_C" flows ;;
+			flows_table) set -- "$FO_BIN" --pin-dir "$LST_PIN" -n "$LST_NS_C" flows ;;
+			metrics) set -- "$FO_BIN" --pin-dir "$LST_PIN" metrics ;;
 			esac
 			printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$name" "$(peak_kib "$@")" $((have * kv)) "$have" \
 				>>"$RES/listing_mem.tsv"

@@ -22,8 +22,9 @@ struct flow_rec {
 };
 
 /* Every flow, read in batches straight into one growing array (no second copy: the listing's
- * peak memory stays near the table's own size). *out is malloc'd. */
+ * peak memory stays near the table's own size). Free *out with reader_flows_free. */
 int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n);
+void reader_flows_free(struct flow_rec *recs);
 /* Every process entry. *out is malloc'd. */
 int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n);
 /* The global counters, summed over CPUs. */

@@ -82,13 +82,6 @@ static const void *listing_row(void *ctx, size_t i)
 
 #define ROW(r) ((const struct flow_row *)(r))
 
-static size_t endpoint(char *buf, size_t len, int family, const char *addr, unsigned int port)
-{
-	int n = snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", addr, port);
-
-	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
-}
-
 static size_t c_proto(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
 	return cell_str(buf, len, ROW(r)->id.proto);
@@ -96,12 +89,12 @@ static size_t c_proto(const struct tcol *c, const void *r, bool num, char *buf, 
 
 static size_t c_local(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
-	return endpoint(buf, len, ROW(r)->id.family, ROW(r)->id.local, ROW(r)->id.local_port);
+	return cell_endpoint(buf, len, ROW(r)->id.family, ROW(r)->id.local, ROW(r)->id.local_port);
 }
 
 static size_t c_remote(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
-	return endpoint(buf, len, ROW(r)->id.family, ROW(r)->id.remote, ROW(r)->id.remote_port);
+	return cell_endpoint(buf, len, ROW(r)->id.family, ROW(r)->id.remote, ROW(r)->id.remote_port);
 }
 
 static size_t c_dev(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
@@ -158,13 +151,10 @@ static size_t c_mark(const struct tcol *c, const void *r, bool num, char *buf, s
 static size_t c_owner(const struct tcol *c, const void *r, bool num, char *buf, size_t len)
 {
 	const struct flow_row *row = r;
-	int n;
 
 	if (row->reason)
-		n = snprintf(buf, len, "none:%s", row->reason);
-	else
-		n = snprintf(buf, len, "%s%s", row->source, row->owner_exited ? ",exited" : "");
-	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+		return cell_concat(buf, len, "none:", row->reason);
+	return cell_concat(buf, len, row->source, row->owner_exited ? ",exited" : NULL);
 }
 
 static size_t c_cgroup(const struct tcol *c, const void *r, bool num, char *buf, size_t len)

@@ -95,7 +95,7 @@ int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pi
 
 void view_free(struct flow_view *v)
 {
-	free(v->flows);
+	reader_flows_free(v->flows);
 	free(v->procs);
 	free(v->att);
 	cgroup_table_free(&v->cg);

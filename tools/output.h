@@ -57,7 +57,8 @@ void jw_end_array(struct jw *w);
 void jw_start_object(struct jw *w);
 void jw_end_object(struct jw *w);
 /* An object key: a plain ASCII name, written as it is. */
-void jw_key(struct jw *w, const char *key);
+void jw_key_n(struct jw *w, const char *key, size_t len);
+#define jw_key(w, key) jw_key_n((w), (key), __builtin_strlen(key)) /* constant for literals */
 /* A string value. Valid UTF-8 comes out as jansson writes it (\uXXXX beyond ASCII, short
  * escapes for control bytes); a byte that is not part of valid UTF-8 becomes the text \xNN,
  * as comm_text writes it, so any bytes at all (a cgroup path, a device name) make valid JSON
@@ -97,6 +98,10 @@ int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct tro
 size_t cell_str(char *buf, size_t len, const char *s); /* NULL prints "-" */
 size_t cell_u64(char *buf, size_t len, __u64 v);
 size_t cell_bytes(char *buf, size_t len, __u64 v, bool numeric);
+/* "ADDR:PORT", or "[ADDR]:PORT" for family 6, as ss writes them. */
+size_t cell_endpoint(char *buf, size_t len, int family, const char *addr, unsigned int port);
+/* The strings A and B (either may be NULL) one after the other. */
+size_t cell_concat(char *buf, size_t len, const char *a, const char *b);
 
 /* Columns of a table made of JSON objects (status, top, mark): KEY names the field. */
 struct column {
