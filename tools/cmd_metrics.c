@@ -9,7 +9,6 @@
 #include "exporter.h"
 #include "flowrows.h"
 #include "metrics_acc.h"
-#include "procsum.h"
 #include "output.h"
 #include "progstats.h"
 #include "reader.h"

@@ -146,9 +146,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	size_t n = 0, i;
 	int err, ret;
 
-	if (argc > 1)
-		return fo_usage("status", "%s: unexpected argument", argv[1]);
-	ret = require_loaded(cli);
+	static const struct opt opts[] = { { .name = NULL } };
+	static const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
+
+	ret = cli_parse(cli, "status", &co, argc, argv);
 	if (ret)
 		return ret;
 	if (cli->netns && (err = netns_cookie(cli->netns, &cookie))) {

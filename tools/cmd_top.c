@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_top.c — `flowowner top`: live per-process traffic, like nethogs, or one sample of it. */
 #include <errno.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -398,50 +397,40 @@ static int top_screen(struct top *t)
 	return ret;
 }
 
+static int parse_interval(const char *arg, void *dest)
+{
+	double *v = dest;
+	char *end;
+
+	errno = 0;
+	*v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*v >= 0.1) || *v > 3600)
+		return -EINVAL;
+	return 0;
+}
+
 int cmd_top(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char *const sort_choices[] = { "rx", "tx", "total", NULL };
 	struct top t = { .cli = cli, .sort = SORT_TOTAL, .interval = 1.0 };
 	const char *dev = NULL;
 	bool once = false;
-	char *end;
-	size_t i;
-	int opt, ret;
+	int sort = SORT_TOTAL, ret;
+	const struct opt opts[] = {
+		{ .name = "interval", .kind = OPT_FUNC, .dest = &t.interval,
+		  .what = "seconds, from 0.1 to 3600", .parse = parse_interval },
+		{ .name = "once", .kind = OPT_FLAG, .dest = &once },
+		{ .name = "sort", .kind = OPT_CHOICE, .dest = &sort, .what = "rx, tx or total",
+		  .choices = sort_choices },
+		{ .name = "dev", .kind = OPT_STR, .dest = &dev },
+		{ .name = NULL },
+	};
+	const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			errno = 0;
-			t.interval = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(t.interval >= 0.1) || t.interval > 3600)
-				return fo_usage("top", "--interval %s: seconds, from 0.1 to 3600", optarg);
-			break;
-		case 'o': once = true; break;
-		case 's':
-			for (i = 0; i < SORT_MAX && strcmp(optarg, sort_names[i]); i++)
-				;
-			if (i == SORT_MAX)
-				return fo_usage("top", "--sort %s: rx, tx or total", optarg);
-			t.sort = i;
-			break;
-		case 'd': dev = optarg; break;
-		default:
-			return fo_usage("top", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return fo_usage("top", "%s: unexpected argument", argv[optind]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "top", &co, argc, argv);
 	if (ret)
 		return ret;
+	t.sort = sort;
 	ret = view_filter_init(cli, dev, &t.flt);
 	if (ret)
 		return ret;
