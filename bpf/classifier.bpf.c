@@ -62,14 +62,14 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
-	if (!fv) {
+	if (!fv || flow_reopened(fv, &p)) {
 		if (egress)
 			owner_egress(skb, &k, &r);
 		else
 			owner_ingress_new(skb, &k, &p, &r);
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
-		fv = flow_create(&k, &r, now, c);
+		fv = fv ? flow_restart(&k, fv, &r, now, c) : flow_create(&k, &r, now, c);
 		if (!fv) {
 			if (c)
 				c->v[r.source ? FO_STAT_ATTRIBUTED : FO_STAT_UNATTRIBUTED]++;

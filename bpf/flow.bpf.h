@@ -75,6 +75,46 @@ static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 	return fv;
 }
 
+/*
+ * A new connection on a tuple whose last one closed: a SYN (not a SYN-ACK) on a flow that saw a
+ * FIN or RST. A SYN retransmitted before the handshake finds the flow open and stays on it;
+ * a SYN after TIME_WAIT, or after a RST, starts afresh.
+ */
+static __always_inline int flow_reopened(const struct flow_value *fv, const struct pkt_info *p)
+{
+	return fv->closed && p->proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+}
+
+/*
+ * Start a new flow in a reopened flow's entry: its own flow_start (and the old one's flow_end,
+ * if its close was not seen whole), counters from zero, the owner as R found it. The entry is
+ * replaced whole, so no CPU sees half of each. Returns the new entry, or NULL.
+ * Not counted in flows_created: that counts table entries, so flow_evictions stays exact.
+ */
+static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
+						       struct flow_value *fv,
+						       const struct resolved *r, __u64 now,
+						       struct fo_counters *c)
+{
+	struct flow_value nv = {};
+
+	if (fv->closed != 3)
+		event_emit(FO_EV_FLOW_END, k, fv, c);
+	nv.owner = r->owner;
+	nv.source = r->source;
+	nv.reason = r->reason;
+	nv.first_ns = now;
+	nv.last_ns = now;
+	nv.owner_ns = now;
+	if (bpf_map_update_elem(&fo_flows, k, &nv, BPF_EXIST))
+		return NULL;
+	fv = bpf_map_lookup_elem(&fo_flows, k);
+	if (fv)
+		event_emit(FO_EV_FLOW_START, k, fv, c);
+	return fv;
+}
+
 /* The same owner under a new name, uid or cgroup (rename, exec, setuid, migration): later
  * packets carry it, and a policy by name or cgroup decides again. */
 static __always_inline void flow_rename(struct flow_value *fv, const struct owner *o)

@@ -14,7 +14,9 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 #define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
 #define ICMP_ECHOREPLY 0
 #define ICMP_ECHO 8
 #define ICMPV6_ECHO_REQUEST 128

@@ -50,11 +50,11 @@ int fo_xdp(struct xdp_md *ctx)
 	now = fo_now_packet();
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
-	if (!fv) {
+	if (!fv || flow_reopened(fv, &p)) {
 		r.source = FO_SRC_NONE;
 		/* Provisional: the companion replaces it with the owner or the real reason. */
 		r.reason = p.icmp_echo ? FO_WHY_KERNEL : FO_WHY_NO_SOCKET;
-		fv = flow_create(&k, &r, now, c);
+		fv = fv ? flow_restart(&k, fv, &r, now, c) : flow_create(&k, &r, now, c);
 		if (!fv) {
 			if (c)
 				c->v[FO_STAT_UNATTRIBUTED]++;

@@ -251,3 +251,48 @@ r=[f for f in d if f['proto']=='udp' and f['local_port']==7100]
 print(len(r), r[0]['pid'], r[0]['comm'], r[0].get('owner_exited'))")" "1 $old fo-old True" \
 		"the datagram's flow: count pid comm exited"
 }
+
+# One source port, two connections, each closed with a RST (SO_LINGER 0): two flows on each
+# end, each with its own flow_start and flow_end and its own bytes. Every packet here carries
+# TCP timestamps, so payload = bytes - 52 per packet (IPv4 20 + TCP 32), plus 8 for the SYN's
+# or SYN-ACK's longer options: exactly what the client sent and the echo returned.
+reused_tuple() { # [ATTACH OPTIONS for the server's end]
+	setup || return 1
+	echo_server 8484 || return 1
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 "$@" 2>/dev/null || return 1
+	"$FO_BIN" --pin-dir "$PIN" -j watch --timeout 10 > "$TMPD/watch" &
+	local watch_pid=$!
+	on_cleanup "kill $watch_pid"
+	sleep 0.3
+	in_a "$PY" -c "
+import socket, struct
+for n in (1000, 3000):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('$IP4_A', 40123))
+    s.connect(('$IP4_B', 8484))
+    s.sendall(b'x' * n)
+    got = 0
+    while got < n:
+        got += len(s.recv(65536))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    s.close()" || fail "client" || return 1
+	WAIT=30 wait_for sh -c "[ \$(grep -c '\"type\":\"flow_end\".*\"remote_port\":8484' $TMPD/watch) -ge 2 ]"
+	kill -INT "$watch_pid"; wait "$watch_pid"
+	"$PY" - "$TMPD/watch" <<'PYEOF' || fail "events: $(grep -E '40123' "$TMPD/watch")"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+def payload(e, d):
+    return e[d + '_bytes'] - 52 * e[d + '_packets'] - 8
+for side, mine in (('client', lambda e: e['local_port'] == 40123 and e['remote_port'] == 8484),
+                   ('server', lambda e: e['local_port'] == 8484 and e['remote_port'] == 40123)):
+    ours = [e for e in evs if e.get('proto') == 'tcp' and mine(e)]
+    types = [e['type'] for e in ours if e['type'] in ('flow_start', 'flow_end')]
+    assert types == ['flow_start', 'flow_end'] * 2, (side, types)
+    ends = [e for e in ours if e['type'] == 'flow_end']
+    got = [(payload(e, 'tx'), payload(e, 'rx')) for e in ends]
+    assert got == [(1000, 1000), (3000, 3000)], (side, got)
+PYEOF
+}
+test_reused_tuple_after_rst_is_a_new_flow() { reused_tuple; }
+test_reused_tuple_after_rst_is_a_new_flow_under_xdp() { reused_tuple --xdp=generic; }
