@@ -4,6 +4,12 @@
 OUT      ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+SYSCONFDIR ?= /etc
+DOCDIR   ?= $(PREFIX)/share/doc/flowowner
+# systemd reads units from /usr/local/lib/systemd/system as well as /lib/systemd/system.
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= cc
@@ -105,11 +111,24 @@ demo: all
 deps:
 	$(Q)tools/deps.sh
 
+# The systemd units and their start script name the paths they are installed with.
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
 install: all
-	install -D -m 0755 $(OUT)/flowowner $(DESTDIR)$(PREFIX)/sbin/flowowner
+	install -D -m 0755 $(OUT)/flowowner $(DESTDIR)$(SBINDIR)/flowowner
 	install -D -m 0644 docs/flowowner.8 $(DESTDIR)$(PREFIX)/share/man/man8/flowowner.8
 	test ! -f tools/flowowner.bash-completion || install -D -m 0644 tools/flowowner.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/flowowner
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBEXECDIR)/flowowner $(DESTDIR)$(SYSCONFDIR)/flowowner
+	for u in flowowner.service flowowner-exporter.service; do \
+		$(SUBST) contrib/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	$(SUBST) contrib/systemd/flowowner-start.in > $(DESTDIR)$(LIBEXECDIR)/flowowner/flowowner-start
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/flowowner/flowowner-start
+	install -m 0644 contrib/systemd/devices.example contrib/systemd/rules.example \
+		$(DESTDIR)$(SYSCONFDIR)/flowowner/
+	install -D -m 0644 docs/deploy.md $(DESTDIR)$(DOCDIR)/deploy.md
 
 clean:
 	rm -rf $(OUT)

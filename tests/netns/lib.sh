@@ -111,6 +111,12 @@ tcp_server() { # NS ADDR PORT NAME -> BG_PID
 	wait_listen "$ns" "$port"
 }
 
+# capsh --drop list that keeps only the capabilities in $1 (comma-separated; "" keeps none).
+drop_all_but() {
+	capsh --print | sed -n 's/^Bounding set =//p' | tr ',' '\n' |
+		grep -v -x -E "$(echo "${1:-^$}" | tr ',' '|')" | paste -sd, -
+}
+
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 skip() { echo "SKIP $_test_name ($*)"; exit 0; }
 

@@ -115,6 +115,7 @@ scrape() { # PORT FILE
 
 test_exporter_counters_survive_a_full_table_churning() {
 	[ -f /usr/lib/python3/dist-packages/prometheus_client/parser.py ] || skip "no python3-prometheus-client"
+	have_cmd capsh || skip "capsh missing"
 	local port=$((20000 + TEST_ID % 10000)) dir="/tmp/fo-exp-$TEST_ID" fake="$IP4_NET.3"
 	setup_pair || return 1
 	mkdir -p "$dir" && on_cleanup "rm -rf $dir"
@@ -123,8 +124,10 @@ test_exporter_counters_survive_a_full_table_churning() {
 	ip -n "$NS_A" neigh add "$fake" lladdr 02:00:00:00:00:03 dev veth0 nud permanent || return 1
 	# traffic of a process that exits before the first scrape
 	in_a "$OUT/tests/fo_client" -U -n fo_early -b 100 -c 3 "$fake" 7 >/dev/null || fail "fo_early" || return 1
-	# nsenter execs it: BG_PID is the exporter itself, for the SIGTERM at the end
-	bg nsenter --net="/run/netns/$NS_A" "$FO_BIN" --pin-dir "$PIN" metrics --listen "127.0.0.1:$port"
+	# with no capability at all, as flowowner-exporter.service runs it; nsenter, capsh and the
+	# shell exec it in turn, so BG_PID is the exporter itself, for the SIGTERM at the end
+	bg nsenter --net="/run/netns/$NS_A" capsh --drop="$(drop_all_but "")" -- -c \
+		"exec '$FO_BIN' --pin-dir '$PIN' metrics --listen 127.0.0.1:$port"
 	local exporter=$BG_PID
 	WAIT=50 wait_for scrape "$port" "$dir/before" || fail "exporter never answered" || return 1
 	scrape "$port" "$dir/before" || return 1
@@ -169,4 +172,156 @@ assert dev and dev[0] >= 70003, dev  # 70,000 + fo_early's 3
 PY
 	kill -TERM "$exporter" && wait "$exporter"
 	assert_eq "$?" 0 "exporter exit status after SIGTERM"
+}
+
+# The repository this test file is in.
+repo_top() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
+
+# make install into a throwaway prefix: the units then name paths that exist.
+install_to() { # DIR
+	make -s -C "$(repo_top)" install OUT="$OUT" PREFIX="$1/usr" SYSCONFDIR="$1/etc" >/dev/null
+}
+
+test_systemd_units_verify_and_run_with_three_capabilities() {
+	have_cmd systemd-analyze || skip "systemd-analyze missing"
+	have_cmd capsh || skip "capsh missing"
+	local dir="/tmp/fo-inst-$TEST_ID" units out
+	setup_pair || return 1
+	on_cleanup "rm -rf $dir"
+	install_to "$dir" || fail "make install" || return 1
+	units="$dir/usr/lib/systemd/system"
+	out=$(systemd-analyze verify --man=no "$units/flowowner.service" "$units/flowowner-exporter.service" 2>&1) ||
+		fail "systemd-analyze verify: $out" || return 1
+	assert_eq "$out" "" "verify says nothing" || return 1
+	grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_NET_ADMIN' "$units/flowowner.service" ||
+		fail "capabilities of flowowner.service" || return 1
+	# What the unit runs, in the device's namespace, with only the unit's capabilities; the
+	# pins go to this test's dir (global options may follow the command).
+	echo veth0 >"$dir/etc/flowowner/devices"
+	echo 'mark add comm fo_svc mark 0x9' >"$dir/etc/flowowner/rules"
+	local start reload stop caps
+	start=$(sed -n 's/^ExecStart=//p' "$units/flowowner.service")
+	reload=$(sed -n 's/^ExecReload=//p' "$units/flowowner.service")
+	stop=$(sed -n 's/^ExecStopPost=//p' "$units/flowowner.service")
+	caps=$(drop_all_but cap_bpf,cap_perfmon,cap_net_admin)
+	nsenter --net="/run/netns/$NS_A" capsh --drop="$caps" -- -c "FLOWOWNER_OPTS='--pin-dir $PIN' $start" ||
+		fail "ExecStart: $start" || return 1
+	assert_eq "$(fo -j status | pyjson 'print(sorted(a["direction"] for a in d["attachments"] if a["dev"] == "veth0"))')" \
+		"['egress', 'ingress']" "attached as the devices file says" || return 1
+	assert_eq "$(fo mark save)" "mark add comm fo_svc mark 0x9" "rules restored" || return 1
+	echo 'mark add comm fo_svc2 drop' >>"$dir/etc/flowowner/rules"
+	nsenter --net="/run/netns/$NS_A" capsh --drop="$caps" -- -c "$reload --pin-dir '$PIN'" ||
+		fail "ExecReload: $reload" || return 1
+	assert_eq "$(fo mark list -j | pyjson 'print(len(d))')" 2 "rules after reload" || return 1
+	nsenter --net="/run/netns/$NS_A" capsh --drop="$caps" -- -c "$stop --pin-dir '$PIN'" ||
+		fail "ExecStopPost: $stop" || return 1
+	[ -e "$PIN" ] && fail "stop left pins" && return 1
+	# a bad devices file: the start fails naming the line, and the stop step cleans up
+	printf 'veth0\nno-such-dev%s\n' "$TEST_ID" >"$dir/etc/flowowner/devices"
+	assert_rc 1 nsenter --net="/run/netns/$NS_A" sh -c "FLOWOWNER_OPTS='--pin-dir $PIN' $start" || return 1
+	assert_contains "$ERR" "devices:2" "the bad line named" || return 1
+	nsenter --net="/run/netns/$NS_A" sh -c "$stop --pin-dir '$PIN'" || return 1
+	[ ! -e "$PIN" ] || fail "pins after a failed start and the stop"
+}
+
+test_daemonset_parses_and_has_what_a_node_needs() {
+	[ -f /usr/lib/python3/dist-packages/yaml/__init__.py ] || skip "no python3-yaml"
+	/usr/bin/python3 - "$(repo_top)/contrib/kubernetes/daemonset.yaml" <<'PY' || fail "daemonset.yaml" || return 1
+import sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+assert len(docs) == 1, len(docs)
+ds = docs[0]
+assert ds["apiVersion"] == "apps/v1" and ds["kind"] == "DaemonSet", ds["kind"]
+tpl = ds["spec"]["template"]
+assert ds["spec"]["selector"]["matchLabels"].items() <= tpl["metadata"]["labels"].items()
+spec = tpl["spec"]
+assert spec["hostNetwork"] is True and spec["hostPID"] is True
+(c,) = spec["containers"]
+sc = c["securityContext"]
+assert set(sc["capabilities"]["add"]) == {"BPF", "PERFMON", "NET_ADMIN"}, sc["capabilities"]
+assert sc.get("privileged") is False
+mounts = {m["name"]: m for m in c["volumeMounts"]}
+vols = {v["name"]: v for v in spec["volumes"]}
+def host(path):
+    (m,) = [m for m in mounts.values() if m["mountPath"] == path]
+    assert vols[m["name"]]["hostPath"]["path"] == path, (path, vols[m["name"]])
+    return m
+host("/sys/fs/bpf")
+assert host("/sys/fs/cgroup").get("readOnly") is True
+(port,) = c["ports"]
+ann = tpl["metadata"]["annotations"]
+assert ann["prometheus.io/scrape"] == "true"
+assert ann["prometheus.io/port"] == str(port["containerPort"]) == "9863"
+assert ann["prometheus.io/path"] == "/metrics"
+script = " ".join(c["command"] + c["args"])
+assert "metrics --listen" in script and ":9863" in script, script
+assert "flowowner-start" in script
+assert c["lifecycle"]["preStop"]["exec"]["command"][-1] == "unload"
+PY
+}
+
+# The one-host block of docs/deploy.md, as written: in a private mount namespace (its own bpffs,
+# /usr/local and /etc as overlays), inside namespace A with its device renamed eth0, with a
+# systemctl on PATH that runs the installed units' Exec lines (systemd is not PID 1 here).
+test_deploy_md_one_host_block_runs_as_written() {
+	have_cmd unshare || skip "unshare missing"
+	local dir="/tmp/fo-doc-$TEST_ID" top
+	top=$(repo_top)
+	setup_pair || return 1
+	on_cleanup "rm -rf $dir"
+	mkdir -p "$dir/bin" "$dir/usr.up" "$dir/usr.work" "$dir/etc.up" "$dir/etc.work" || return 1
+	ip -n "$NS_A" link set veth0 down && ip -n "$NS_A" link set veth0 name eth0 &&
+		ip -n "$NS_A" link set eth0 up || return 1
+	sed -n '/<!-- one-host: begin/,/<!-- one-host: end/p' "$top/docs/deploy.md" | sed '1,2d;$d' | sed '$d' >"$dir/block.sh"
+	[ "$(wc -l <"$dir/block.sh")" -ge 10 ] || fail "no one-host block in docs/deploy.md" || return 1
+	cat >"$dir/bin/systemctl" <<'SH'
+#!/bin/bash
+# systemctl stand-in: start, reload and stop the installed units by their Exec lines.
+set -e
+unit() { echo "/usr/local/lib/systemd/system/${1%.service}.service"; }
+lines() { sed -n "s/^$2=//p" "$(unit "$1")"; }
+run_lines() { local l; while IFS= read -r l; do [ -z "$l" ] || eval "$l"; done < <(lines "$1" "$2"); }
+start() {
+	case "${1%.service}" in
+	flowowner-exporter)
+		eval "$(lines "$1" Environment | sed 's/^/export /')"
+		(eval "exec $(lines "$1" ExecStart)") >/dev/null 2>&1 &
+		echo $! > /run/fo-doc-exporter.pid ;;
+	*) run_lines "$1" ExecStart ;;
+	esac
+}
+stop() {
+	[ ! -f /run/fo-doc-exporter.pid ] || { kill "$(cat /run/fo-doc-exporter.pid)"; rm -f /run/fo-doc-exporter.pid; }
+	[ "${1%.service}" = flowowner-exporter ] || run_lines "$1" ExecStopPost
+}
+cmd=$1; shift
+case "$cmd" in
+daemon-reload) ;;
+enable) [ "$1" = --now ] && shift && for u; do start "$u"; done ;;
+start) for u; do start "$u"; done ;;
+reload) for u; do run_lines "$u" ExecReload; done ;;
+stop) for u; do stop "$u"; done ;;
+*) echo "systemctl stand-in: $cmd: not supported" >&2; exit 1 ;;
+esac
+SH
+	chmod +x "$dir/bin/systemctl"
+	local out
+	out=$(cd "$top" && nsenter --net="/run/netns/$NS_A" unshare --mount --propagation private bash -c "
+		set -e
+		mount -t bpf bpf /sys/fs/bpf
+		mount -t overlay overlay -o lowerdir=/usr/local,upperdir=$dir/usr.up,workdir=$dir/usr.work /usr/local
+		mount -t overlay overlay -o lowerdir=/etc,upperdir=$dir/etc.up,workdir=$dir/etc.work /etc
+		mount -t tmpfs tmpfs /run
+		trap '/usr/local/sbin/flowowner unload >/dev/null 2>&1 || true; [ ! -f /run/fo-doc-exporter.pid ] || kill \$(cat /run/fo-doc-exporter.pid)' EXIT
+		export PATH=$dir/bin:\$PATH
+		set -x
+		. $dir/block.sh" 2>&1) || fail "the block failed: $(echo "$out" | tail -15)" || return 1
+	[ -z "${FO_DEBUG:-}" ] || echo "$out" >&2
+	assert_contains "$out" "flowowner_up 1" "the exporter answered" || return 1
+	assert_contains "$out" "eth0" "status shows eth0" || return 1
+	assert_contains "$out" "comm backup-agent" "the rule from the file" || return 1
+	assert_contains "$out" "comm rsync" "the saved rule after reload" || return 1
+	assert_contains "$out" "unloaded" "stopped" || return 1
+	[ -e /etc/flowowner ] && [ ! -e /etc/flowowner/devices.example ] || [ ! -e /etc/flowowner ] ||
+		fail "the block wrote to the host's /etc"
 }

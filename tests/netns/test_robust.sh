@@ -211,12 +211,6 @@ test_two_unloads_at_once() {
 	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter left"
 }
 
-# capsh --drop list that keeps only the capabilities in $1 (comma-separated).
-drop_all_but() {
-	capsh --print | sed -n 's/^Bounding set =//p' | tr ',' '\n' |
-		grep -v -x -E "$(echo "$1" | tr ',' '|')" | paste -sd, -
-}
-
 # Least privilege, measured: in the device's own namespace CAP_BPF, CAP_NET_ADMIN and
 # CAP_PERFMON are enough for every step; -n NETNS (setns) is what needs CAP_SYS_ADMIN.
 test_three_capabilities_are_enough_in_the_namespace() {
