@@ -11,22 +11,8 @@
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include "pins.h"
+#include "number.h"
 #include "policy.h"
-
-static int parse_num(const char *s, unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 /* tc's notation: MAJ:MIN in hex, each at most ffff. */
 static int parse_handle(const char *s, __u32 *out)
@@ -98,14 +84,14 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 		strncpy(r->comm, argv[1], FO_COMM_LEN - 1);
 	} else if (!strcmp(argv[0], "pid")) {
 		r->selector = FO_SEL_PID;
-		if (parse_num(argv[1], 4194304, &v) || !v) {
+		if (parse_u64(argv[1], 4194304, &v) || !v) {
 			snprintf(err, errlen, "pid %s: not a process id", argv[1]);
 			return -EINVAL;
 		}
 		r->value = v;
 	} else if (!strcmp(argv[0], "uid")) {
 		r->selector = FO_SEL_UID;
-		if (parse_num(argv[1], 0xfffffffeULL, &v)) {
+		if (parse_u64(argv[1], 0xfffffffeULL, &v)) {
 			snprintf(err, errlen, "uid %s: not a user id", argv[1]);
 			return -EINVAL;
 		}
@@ -163,12 +149,12 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 			slash = strchr(buf, '/');
 			if (slash) {
 				*slash = '\0';
-				if (parse_num(slash + 1, 0xffffffffULL, &mask) || !mask) {
+				if (parse_u64(slash + 1, 0xffffffffULL, &mask) || !mask) {
 					snprintf(err, errlen, "mark %s: mask out of range (1 to 0xffffffff)", argv[i]);
 					return -EINVAL;
 				}
 			}
-			if (parse_num(buf, 0xffffffffULL, &v)) {
+			if (parse_u64(buf, 0xffffffffULL, &v)) {
 				snprintf(err, errlen, "mark %s: value out of range (0 to 0xffffffff)", argv[i]);
 				return -EINVAL;
 			}

@@ -4,6 +4,7 @@
 #define FO_CLI_H
 
 #include <stdbool.h>
+#include "number.h" /* parse_u64, for options */
 
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
@@ -66,8 +67,6 @@ void fo_info(const struct cli *cli, const char *fmt, ...) __attribute__((format(
 int fo_usage(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Fails with a message unless the pins exist and are ours; returns 0 or an exit code. */
 int require_loaded(const struct cli *cli);
-/* Parse a whole non-negative number; -EINVAL unless all of S is digits within MAX. */
-int parse_u64(const char *s, unsigned long long max, unsigned long long *out);
 
 int cmd_attach(struct cli *cli, int argc, char **argv);
 int cmd_detach(struct cli *cli, int argc, char **argv);

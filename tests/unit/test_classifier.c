@@ -24,7 +24,7 @@
 #include "flowowner.h"
 #include "flowrows.h"
 #include "pins.h"
-#include "classifier.skel.h"
+#include "classifier_fixture.h"
 #include "test.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -40,12 +40,10 @@
 #define VETH "fo-unit0"
 #define VETH_PEER "fo-unit1"
 
-static struct classifier *skel;
-static char pin_dir[64];
+static struct cls_fixture fx;
 static int flows_fd = -1, stats_fd = -1, egress_fd = -1, ingress_fd = -1;
 static int ifindex;
 static __u64 netns_cookie;
-static int ncpus;
 
 /* Fixtures in the kernel selftests' style: packed, one struct per frame shape. */
 struct pkt_v4 {
@@ -289,7 +287,7 @@ static bool run_ok(int egress, const void *data, __u32 len, const char *name)
 static void reset(void)
 {
 	struct flow_key k;
-	size_t sz = sizeof(struct fo_counters) * ncpus;
+	size_t sz = sizeof(struct fo_counters) * fx.ncpus;
 	void *zero = calloc(1, sz);
 	__u32 idx = 0;
 
@@ -301,19 +299,9 @@ static void reset(void)
 	free(zero);
 }
 
-/* fo_stats summed over CPUs. */
 static struct fo_counters stats(void)
 {
-	struct fo_counters sum = {}, *per = calloc(ncpus, sizeof(*per));
-	__u32 idx = 0;
-	int cpu, i;
-
-	if (per && !bpf_map_lookup_elem(stats_fd, &idx, per))
-		for (cpu = 0; cpu < ncpus; cpu++)
-			for (i = 0; i < FO_STAT_MAX; i++)
-				sum.v[i] += per[cpu].v[i];
-	free(per);
-	return sum;
+	return cls_fixture_stats(&fx);
 }
 
 static int flows_count(void)
@@ -906,7 +894,6 @@ static void test_ifindex_and_netns_in_key(void)
 /* Setup: a private network namespace with one veth, a private bpffs dir for the pins. */
 static int setup(void)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	socklen_t len = sizeof(netns_cookie);
 	int fd, err;
 
@@ -925,25 +912,13 @@ static int setup(void)
 	if (err)
 		return err;
 
-	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/fo-unit-%d", getpid());
-	/* pins_prepare, as attach does: on a fresh boot bpffs is not mounted yet. */
-	err = pins_prepare(pin_dir);
+	err = cls_fixture_load(&fx, 0);
 	if (err)
 		return err;
-	opts.pin_root_path = pin_dir;
-	skel = classifier__open_opts(&opts);
-	if (!skel)
-		return -errno ? -errno : -EINVAL;
-	err = classifier__load(skel);
-	if (err)
-		return err;
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0)
-		return -EINVAL;
-	flows_fd = bpf_map__fd(skel->maps.fo_flows);
-	stats_fd = bpf_map__fd(skel->maps.fo_stats);
-	egress_fd = bpf_program__fd(skel->progs.fo_tc_egress);
-	ingress_fd = bpf_program__fd(skel->progs.fo_tc_ingress);
+	flows_fd = fx.flows_fd;
+	stats_fd = fx.stats_fd;
+	egress_fd = fx.egress_fd;
+	ingress_fd = fx.ingress_fd;
 	return 0;
 }
 
@@ -988,9 +963,7 @@ int main(void)
 	RUN_TEST(test_ifindex_and_netns_in_key);
 
 cleanup:
-	classifier__destroy(skel);
 	/* the namespace and its veth go with this process; the pins do not */
-	if (pin_dir[0])
-		pins_remove(pin_dir);
+	cls_fixture_destroy(&fx);
 	return test_failures != 0;
 }

@@ -16,7 +16,7 @@
 
 #include "flowowner.h"
 #include "pins.h"
-#include "classifier.skel.h"
+#include "classifier_fixture.h"
 #include "test.h"
 
 /*
@@ -35,10 +35,8 @@
 #define FRAME_MAX 3000 /* test_run takes up to a page, minus head- and tailroom */
 #define FLOWS_CAP (1 << 18)
 
-static struct classifier *skel;
-static char pin_dir[64];
-static int flows_fd = -1, stats_fd = -1, prog_fd[2] = { -1, -1 };
-static int ncpus;
+static struct cls_fixture fx;
+static int flows_fd = -1, prog_fd[2] = { -1, -1 };
 static __u64 rng_state;
 
 static __u64 rnd(void)
@@ -200,16 +198,7 @@ static bool kernel_refuses(const unsigned char *f, __u32 len)
 
 static struct fo_counters stats(void)
 {
-	struct fo_counters sum = {}, *per = calloc(ncpus, sizeof(*per));
-	__u32 idx = 0;
-	int cpu, i;
-
-	if (per && !bpf_map_lookup_elem(stats_fd, &idx, per))
-		for (cpu = 0; cpu < ncpus; cpu++)
-			for (i = 0; i < FO_STAT_MAX; i++)
-				sum.v[i] += per[cpu].v[i];
-	free(per);
-	return sum;
+	return cls_fixture_stats(&fx);
 }
 
 /* Every flow's packets, and how many flows there are. */
@@ -311,32 +300,17 @@ static void test_fuzz_frames_fail_open_and_count_once(void)
 
 static int setup(void)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	int err;
 
 	/* No sockets, no routes: ingress lookups find nothing, by construction. */
 	if (unshare(CLONE_NEWNET))
 		return -errno;
-	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/fo-unit-%d", getpid());
-	/* pins_prepare, as attach does: on a fresh boot bpffs is not mounted yet. */
-	err = pins_prepare(pin_dir);
+	err = cls_fixture_load(&fx, FLOWS_CAP);
 	if (err)
 		return err;
-	opts.pin_root_path = pin_dir;
-	skel = classifier__open_opts(&opts);
-	if (!skel)
-		return -errno ? -errno : -EINVAL;
-	bpf_map__set_max_entries(skel->maps.fo_flows, FLOWS_CAP);
-	err = classifier__load(skel);
-	if (err)
-		return err;
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0)
-		return -EINVAL;
-	flows_fd = bpf_map__fd(skel->maps.fo_flows);
-	stats_fd = bpf_map__fd(skel->maps.fo_stats);
-	prog_fd[0] = bpf_program__fd(skel->progs.fo_tc_ingress);
-	prog_fd[1] = bpf_program__fd(skel->progs.fo_tc_egress);
+	flows_fd = fx.flows_fd;
+	prog_fd[0] = fx.ingress_fd;
+	prog_fd[1] = fx.egress_fd;
 	return 0;
 }
 
@@ -356,8 +330,6 @@ int main(void)
 	}
 	RUN_TEST(test_fuzz_frames_fail_open_and_count_once);
 cleanup:
-	classifier__destroy(skel);
-	if (pin_dir[0])
-		pins_remove(pin_dir);
+	cls_fixture_destroy(&fx);
 	return test_failures != 0;
 }
