@@ -59,6 +59,8 @@ static void refresh_devices(struct watch *w, __u64 now)
 	free(w->view.att);
 	w->view.att = NULL;
 	w->view.natt = 0;
+	w->view.dev_name = NULL; /* the device names flow_dev_name remembered were in that list */
+	w->view.unix_offset_ns = reader_unix_offset_ns(); /* and the clock, now and then */
 	attach_list(w->cli->pin_dir, &w->view.att, &w->view.natt);
 	w->view_ns = now;
 }
@@ -93,105 +95,113 @@ static void owner_remember(struct watch *w, __u32 pid, __u64 start_ns)
 	w->nowners++;
 }
 
-/* One event as a JSON object: the fields flows -j uses, plus type and time. */
-static json_t *event_row(struct watch *w, const struct fo_event *ev)
+/* One event as both forms see it: the flow's identity as flows names it, its owner, and for
+ * a flow's end its counters. */
+struct event_row {
+	const char *type;
+	__u64 unix_ns;
+	bool has_flow;
+	struct flow_ident id;
+	bool owned;
+	char comm[80];
+	const struct fo_event *ev;
+};
+
+static void event_fill(struct watch *w, const struct fo_event *ev, struct event_row *r)
 {
-	char local[64], remote[64], dev[32], comm[80], pbuf[8];
-	json_t *row = json_object();
-	bool owned = ev->type == FO_EV_PROC_EXIT || ev->source != FO_SRC_NONE;
+	r->ev = ev;
+	r->type = type_name(ev->type);
+	r->unix_ns = ev->ts_ns + w->view.unix_offset_ns;
+	r->has_flow = ev->type != FO_EV_PROC_EXIT;
+	if (r->has_flow)
+		flow_ident_fill(&w->view, &ev->key, &r->id);
+	r->owned = ev->type == FO_EV_PROC_EXIT || ev->source != FO_SRC_NONE;
+	if (r->owned)
+		comm_text(ev->owner.comm, FO_COMM_LEN, r->comm, sizeof(r->comm));
+	else
+		r->comm[0] = '\0';
+}
 
-	json_object_set_new(row, "type", json_string(type_name(ev->type)));
-	json_object_set_new(row, "time", json_real(reader_unix_time(ev->ts_ns)));
-	if (ev->type != FO_EV_PROC_EXIT) {
-		const struct flow_key *k = &ev->key;
+/* The event as one JSON object: the fields flows -j uses, plus type and time. */
+static int event_json(const struct event_row *r)
+{
+	const struct fo_event *ev = r->ev;
+	struct jw *jw = jw_open(stdout, false);
 
-		fmt_addr(k->family, k->local, local, sizeof(local));
-		fmt_addr(k->family, k->remote, remote, sizeof(remote));
-		flow_dev(&w->view, k, dev, sizeof(dev));
-		json_object_set_new(row, "proto", json_string(proto_name(k->proto, pbuf, sizeof(pbuf))));
-		json_object_set_new(row, "family", json_integer(k->family));
-		json_object_set_new(row, "local", json_string(local));
-		json_object_set_new(row, "local_port", json_integer(k->local_port));
-		json_object_set_new(row, "remote", json_string(remote));
-		json_object_set_new(row, "remote_port", json_integer(k->remote_port));
-		json_object_set_new(row, "dev", json_string(dev));
-		json_object_set_new(row, "ifindex", json_integer(k->ifindex));
-		json_object_set_new(row, "netns_cookie", json_integer((json_int_t)k->netns_cookie));
-	}
-	comm_text(ev->owner.comm, FO_COMM_LEN, comm, sizeof(comm));
-	json_object_set_new(row, "pid", json_integer(owned ? ev->owner.pid : 0));
-	json_object_set_new(row, "comm", json_string(owned ? comm : ""));
-	json_object_set_new(row, "uid", json_integer(owned ? ev->owner.uid : 0));
-	json_object_set_new(row, "cgroup_id", json_integer(owned ? (json_int_t)ev->owner.cgroup_id : 0));
-	if (ev->type != FO_EV_PROC_EXIT) {
-		json_object_set_new(row, "owner_source", json_string(source_name(ev->source)));
-		if (ev->source == FO_SRC_NONE)
-			json_object_set_new(row, "unattributed_reason", json_string(reason_name(ev->reason)));
+	if (!jw)
+		return -ENOMEM;
+	jw_start_object(jw);
+	jw_key(jw, "type");
+	jw_string(jw, r->type);
+	jw_key(jw, "time");
+	jw_unix_ns(jw, r->unix_ns);
+	if (r->has_flow)
+		flow_ident_json(jw, &r->id);
+	jw_key(jw, "pid");
+	jw_u64(jw, r->owned ? ev->owner.pid : 0);
+	jw_key(jw, "comm");
+	jw_string(jw, r->comm);
+	jw_key(jw, "uid");
+	jw_u64(jw, r->owned ? ev->owner.uid : 0);
+	jw_key(jw, "cgroup_id");
+	jw_u64(jw, r->owned ? ev->owner.cgroup_id : 0);
+	if (r->has_flow) {
+		jw_key(jw, "owner_source");
+		jw_string(jw, source_name(ev->source));
+		if (ev->source == FO_SRC_NONE) {
+			jw_key(jw, "unattributed_reason");
+			jw_string(jw, reason_name(ev->reason));
+		}
 	}
 	if (ev->type == FO_EV_FLOW_END) {
-		json_object_set_new(row, "tx_packets", json_integer((json_int_t)ev->tx_packets));
-		json_object_set_new(row, "tx_bytes", json_integer((json_int_t)ev->tx_bytes));
-		json_object_set_new(row, "rx_packets", json_integer((json_int_t)ev->rx_packets));
-		json_object_set_new(row, "rx_bytes", json_integer((json_int_t)ev->rx_bytes));
+		jw_key(jw, "tx_packets");
+		jw_u64(jw, ev->tx_packets);
+		jw_key(jw, "tx_bytes");
+		jw_u64(jw, ev->tx_bytes);
+		jw_key(jw, "rx_packets");
+		jw_u64(jw, ev->rx_packets);
+		jw_key(jw, "rx_bytes");
+		jw_u64(jw, ev->rx_bytes);
 	}
-	return row;
+	jw_end_object(jw);
+	return jw_close(jw); /* a line each, flushed: a reader on a pipe sees it now */
 }
 
-static void clock_text(double unix_time, char *buf, size_t len)
+static void clock_text(__u64 unix_ns, char *buf, size_t len)
 {
-	time_t t = (time_t)unix_time;
+	time_t t = (time_t)(unix_ns / 1000000000ULL);
 	struct tm tm;
-	int ms = (int)((unix_time - (double)t) * 1000);
 
 	localtime_r(&t, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, ms > 999 ? 999 : ms);
+	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(unix_ns % 1000000000ULL / 1000000));
 }
 
-static void endpoint(json_t *row, const char *addr, const char *port, char *buf, size_t len)
+/* The human line is made from the same row as the JSON, so both forms say the same thing. */
+static void print_human(const struct cli *cli, const struct event_row *r)
 {
-	snprintf(buf, len, json_integer_value(json_object_get(row, "family")) == 6 ? "[%s]:%lld" : "%s:%lld",
-		 json_string_value(json_object_get(row, addr)),
-		 (long long)json_integer_value(json_object_get(row, port)));
-}
+	const struct fo_event *ev = r->ev;
+	char when[32], l[96], rem[96], a[32], b[32];
+	bool none = r->has_flow && ev->source == FO_SRC_NONE;
 
-/* The human line is made from the JSON row, so both forms say the same thing. */
-static void print_human(const struct cli *cli, json_t *row)
-{
-	const char *type = json_string_value(json_object_get(row, "type"));
-	char when[32], l[96], r[96], a[32], b[32];
-	json_t *why;
-
-	clock_text(json_real_value(json_object_get(row, "time")), when, sizeof(when));
-	printf("%s %-12s", when, type);
-	if (json_object_get(row, "proto")) {
-		endpoint(row, "local", "local_port", l, sizeof(l));
-		endpoint(row, "remote", "remote_port", r, sizeof(r));
-		printf(" %s %s -> %s dev %s", json_string_value(json_object_get(row, "proto")), l, r,
-		       json_string_value(json_object_get(row, "dev")));
+	clock_text(r->unix_ns, when, sizeof(when));
+	printf("%s %-12s", when, r->type);
+	if (r->has_flow) {
+		cell_endpoint(l, sizeof(l), r->id.family, r->id.local, r->id.local_port);
+		cell_endpoint(rem, sizeof(rem), r->id.family, r->id.remote, r->id.remote_port);
+		printf(" %s %s -> %s dev %s", r->id.proto, l, rem, r->id.dev);
 	}
-	why = json_object_get(row, "unattributed_reason");
-	if (why)
-		printf(" owner none (%s)", json_string_value(why));
+	if (none)
+		printf(" owner none (%s)", reason_name(ev->reason));
 	else
-		printf(" pid %lld %s uid %lld", (long long)json_integer_value(json_object_get(row, "pid")),
-		       json_string_value(json_object_get(row, "comm")),
-		       (long long)json_integer_value(json_object_get(row, "uid")));
-	if (json_object_get(row, "owner_source") && !why)
-		printf(" (%s)", json_string_value(json_object_get(row, "owner_source")));
-	if (json_object_get(row, "tx_bytes")) {
-		json_int_t tb = json_integer_value(json_object_get(row, "tx_bytes"));
-		json_int_t rb = json_integer_value(json_object_get(row, "rx_bytes"));
-
-		if (cli->numeric) {
-			snprintf(a, sizeof(a), "%lld", (long long)tb);
-			snprintf(b, sizeof(b), "%lld", (long long)rb);
-		} else {
-			fmt_bytes(tb, a, sizeof(a));
-			fmt_bytes(rb, b, sizeof(b));
-		}
-		printf(" tx %lld pkts %s rx %lld pkts %s",
-		       (long long)json_integer_value(json_object_get(row, "tx_packets")), a,
-		       (long long)json_integer_value(json_object_get(row, "rx_packets")), b);
+		printf(" pid %u %s uid %u", ev->owner.pid, r->comm, ev->owner.uid);
+	if (r->has_flow && !none)
+		printf(" (%s)", source_name(ev->source));
+	if (ev->type == FO_EV_FLOW_END) {
+		cell_bytes(a, sizeof(a), ev->tx_bytes, cli->numeric);
+		cell_bytes(b, sizeof(b), ev->rx_bytes, cli->numeric);
+		printf(" tx %llu pkts %s rx %llu pkts %s", (unsigned long long)ev->tx_packets, a,
+		       (unsigned long long)ev->rx_packets, b);
 	}
 	putchar('\n');
 	fflush(stdout); /* a reader on a pipe sees each event as it happens */
@@ -200,7 +210,7 @@ static void print_human(const struct cli *cli, json_t *row)
 static int on_event(void *data, const struct fo_event *ev)
 {
 	struct watch *w = data;
-	json_t *row;
+	struct event_row row;
 
 	if (ev->ts_ns < w->start_ns)
 		return 0; /* left in the buffer from before we started: not news */
@@ -219,12 +229,11 @@ static int on_event(void *data, const struct fo_event *ev)
 		if (ev->source != FO_SRC_NONE)
 			owner_remember(w, ev->owner.pid, ev->owner.start_ns);
 	}
-	row = event_row(w, ev);
+	event_fill(w, ev, &row);
 	if (w->cli->json)
-		out_json(row, false);
+		event_json(&row);
 	else
-		print_human(w->cli, row);
-	json_decref(row);
+		print_human(w->cli, &row);
 	if (ferror(stdout))
 		return -EPIPE; /* the reader went away (watch | head): stop like --count */
 	if (w->count && ++w->printed >= w->count)
