@@ -12,11 +12,11 @@ enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_AGE };
 
 static const char *const sort_names[] = { "bytes", "packets", "age", NULL };
 
-/* A selected flow and what it sorts by. */
+/* A selected flow and what it sorts by: 12 bytes, as the listing's memory is counted. */
 struct sel {
 	__u64 key;
 	__u32 idx;
-};
+} __attribute__((packed));
 
 /* Stable LSD radix sort on KEY, ascending: a full table sorts in a few passes over 16-byte
  * entries (a byte all keys share costs nothing), where qsort made a million calls. */
@@ -27,10 +27,8 @@ static int sort_sel(struct sel *s, size_t n)
 
 	if (n < 2)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	b = tmp;
+	tmp = NULL;
+	b = NULL;
 	for (shift = 0; shift < 64; shift += 8) {
 		size_t count[256] = { 0 }, pos = 0, i;
 		struct sel *t;
@@ -39,6 +37,12 @@ static int sort_sel(struct sel *s, size_t n)
 			count[a[i].key >> shift & 0xff]++;
 		if (count[a[0].key >> shift & 0xff] == n)
 			continue;
+		if (!tmp) { /* only once some byte differs: equal keys need no second array */
+			tmp = malloc(n * sizeof(*tmp));
+			if (!tmp)
+				return -ENOMEM;
+			b = tmp;
+		}
 		for (i = 0; i < 256; i++) {
 			size_t c = count[i];
 

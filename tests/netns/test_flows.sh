@@ -91,3 +91,30 @@ test_procs_lists_the_processes_with_their_traffic() {
 		0 "procs fields" || return 1
 	fo procs --refresh >/dev/null || fail "procs --refresh"
 }
+
+# --sort orders whole rows, both printers alike: three UDP flows whose bytes, packets and
+# first packets are each ordered differently (one socket, so only the peer port tells them apart).
+test_flows_sort_by_bytes_packets_and_age() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	in_a /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port, size, count in ((9101, 1000, 1), (9102, 10, 5), (9103, 300, 2)):
+    for _ in range(count):
+        s.sendto(b"x" * size, (sys.argv[1], port))
+    time.sleep(0.05)' "$IP4_B" || return 1
+	local order want by
+	for by in bytes:9101,9103,9102 packets:9102,9103,9101 age:9101,9102,9103; do
+		want=${by#*:}
+		order=$(fo -n "$NS_A" -j flows --sort "${by%%:*}" |
+			pyjson 'print(",".join(str(f["remote_port"]) for f in d if f["proto"] == "udp" and 9100 < f["remote_port"] < 9104))')
+		assert_eq "$order" "$want" "flows -j --sort ${by%%:*}" || return 1
+		order=$(fo -n "$NS_A" flows --sort "${by%%:*}" | awk '$1 == "udp" { sub(/.*:/, "", $3); print $3 }' |
+			grep -E '^910[123]$' | paste -sd,)
+		assert_eq "$order" "$want" "flows --sort ${by%%:*} (table)" || return 1
+	done
+	# The counters the order came from, exactly: IP + UDP headers on each payload.
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print(sorted((f["remote_port"], f["tx_packets"], f["tx_bytes"]) for f in d if f["proto"] == "udp" and 9100 < f["remote_port"] < 9104))')" \
+		"[(9101, 1, 1028), (9102, 5, 190), (9103, 2, 656)]" "counters" || return 1
+}
