@@ -9,8 +9,9 @@
 #
 # Knobs: BENCH_ROUNDS (A/B alternations, default 5), BENCH_SECONDS (per throughput run, 3),
 # BENCH_REPEAT (test-run repeat, 1000000), BENCH_BATCH (single runs per new-flow batch, 1000),
-# BENCH_PROCS ("1000 5000 10000"), BENCH_SOCKS (10000), BENCH_ONLY (space-separated figure names:
-# classifier throughput snapshot sockets memory xdp listing). BENCH_FLOWS: see bench/userspace.sh.
+# BENCH_PROCS ("1000 5000 10000"), BENCH_SOCKS (10000), BENCH_HTTP_ROUNDS (4), BENCH_HTTP_SECONDS (2),
+# BENCH_ONLY (space-separated figure names:
+# classifier http throughput snapshot sockets memory xdp listing). BENCH_FLOWS: see bench/userspace.sh.
 
 set -u
 OUT=${OUT:-build}
@@ -25,12 +26,15 @@ REPEAT=${BENCH_REPEAT:-1000000}
 BATCH=${BENCH_BATCH:-1000}
 PROC_SIZES=${BENCH_PROCS:-1000 5000 10000}
 NSOCKS=${BENCH_SOCKS:-10000}
-ONLY=${BENCH_ONLY:-classifier throughput snapshot sockets memory xdp listing}
+HTTP_ROUNDS=${BENCH_HTTP_ROUNDS:-4}
+HTTP_SECS=${BENCH_HTTP_SECONDS:-2}
+ONLY=${BENCH_ONLY:-classifier http throughput snapshot sockets memory xdp listing}
 
 ID=$$
 NS_A="fob${ID}a"
 NS_B="fob${ID}b"
 PIN="/sys/fs/bpf/fo-bench-${ID}"
+EMPTY_PIN="/sys/fs/bpf/fo-bench-${ID}-empty"
 IP4_A="10.254.$((ID % 250)).1"
 IP4_B="10.254.$((ID % 250)).2"
 IP6_A="fd00:fe:$(printf %x $((ID % 65536)))::1"
@@ -54,6 +58,7 @@ cleanup() {
 	[ -n "$_stats_saved" ] && sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
 	[ -d "$PIN" ] && fo unload >/dev/null 2>&1
 	[ -d "$PIN" ] && rm -rf "$PIN"
+	rm -f "$EMPTY_PIN"
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	userspace_cleanup
@@ -94,6 +99,10 @@ setup() {
 }
 
 attach_both() { fo -n "$NS_A" attach veth0 >/dev/null && fo -n "$NS_B" attach veth0 >/dev/null; }
+unload_all() {
+	fo unload >/dev/null 2>&1
+	[ ! -d "$PIN" ]
+}
 # Detaching what is already detached is fine here: only the end state matters.
 detach_both() {
 	local ns
@@ -132,9 +141,142 @@ fig_classifier() {
 		>"$RES/classifier.tsv" || log "classifier: prog_run failed"
 }
 
+# The floor in the four places flowowner goes: one empty direct-action classifier (one program,
+# so bpf_stats sum its four places) on both directions of both ends.
+empty_on() {
+	local ns
+	[ -e "$EMPTY_PIN" ] || "$BIN/emptytc" "$EMPTY_PIN" || return 1
+	for ns in "$NS_A" "$NS_B"; do
+		# nsenter, not tc -n: tc -n remounts /sys, and the pin would vanish.
+		nsenter --net="/run/netns/$ns" tc qdisc add dev veth0 clsact &&
+			nsenter --net="/run/netns/$ns" tc filter add dev veth0 ingress bpf object-pinned "$EMPTY_PIN" da &&
+			nsenter --net="/run/netns/$ns" tc filter add dev veth0 egress bpf object-pinned "$EMPTY_PIN" da ||
+			return 1
+	done
+}
+empty_off() {
+	tc -n "$NS_A" qdisc del dev veth0 clsact 2>/dev/null
+	tc -n "$NS_B" qdisc del dev veth0 clsact 2>/dev/null
+	return 0
+}
+# Put the pair in condition off (nothing), empty (the floor) or on (flowowner on both ends).
+# Off is unloaded, not only detached: the tracing and cgroup hooks cost too, on every send.
+condition() { # off|empty|on
+	unload_all && empty_off || return 1
+	case $1 in
+	empty) empty_on ;;
+	on) attach_both ;;
+	esac
+}
+
+# "run_time_ns run_cnt" of the empty program, and of every flowowner program (per name too).
+empty_stats() {
+	bpftool prog show pinned "$EMPTY_PIN" -j |
+		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))'
+}
+fo_stats_json() { fo -j status | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["cost"]["programs"]))'; }
+
+# One wrk run from A against nginx in B; prints "requests seconds" from wrk's own summary.
+wrk_once() { # keepalive|close SECONDS
+	local args=(-t 2 -c 20 -d "${2}s" "http://$IP4_B:8080/")
+	[ "$1" = close ] && args+=(-H 'Connection: close')
+	in_a wrk "${args[@]}" 2>/dev/null | /usr/bin/python3 -c '
+import re, sys
+t = sys.stdin.read()
+m = re.search(r"(\d+) requests in ([\d.]+)(m?s)", t)
+if not m: sys.exit(1)
+secs = float(m.group(2)) * (1e-3 if m.group(3) == "ms" else 1)
+print(m.group(1), secs)'
+}
+
+# Real traffic: nginx (1 worker, 2 KB answers, 100 requests per keep-alive connection) in B,
+# wrk (20 connections) in A. Requests/s for nothing / the floor / flowowner, alternated; then,
+# with bpf_stats on (two clock reads per program run: never during the A/B runs), the programs'
+# own time under the same load, floor and flowowner alternated.
+fig_http() {
+	command -v nginx >/dev/null && command -v wrk >/dev/null ||
+		{ log "http: nginx or wrk missing (make deps): row skipped"; return; }
+	local dir="$RES/nginx" srv r mode cond conds req secs e0 e1 j0 j1
+	mkdir -p "$dir/www" "$dir/tmp"
+	head -c 2048 /dev/zero | tr '\0' 'x' >"$dir/www/index.html"
+	cat >"$dir/nginx.conf" <<-CONF
+	user root;
+	worker_processes 1;
+	daemon off;
+	pid $dir/nginx.pid;
+	error_log $dir/error.log;
+	events { worker_connections 1024; }
+	http {
+		access_log off;
+		keepalive_requests 100;
+		keepalive_timeout 60s;
+		client_body_temp_path $dir/tmp;
+		proxy_temp_path $dir/tmp;
+		fastcgi_temp_path $dir/tmp;
+		uwsgi_temp_path $dir/tmp;
+		scgi_temp_path $dir/tmp;
+		server {
+			listen $IP4_B:8080;
+			root $dir/www;
+		}
+	}
+	CONF
+	log "http: nginx + wrk, ${HTTP_SECS}s x $HTTP_ROUNDS rounds x {off,empty,on} x {keepalive,close}, then bpf_stats"
+	bg in_b nginx -p "$dir" -c "$dir/nginx.conf"
+	srv=$BG_PID
+	local t=50
+	while [ $t -gt 0 ] && ! in_b ss -Htln "sport = :8080" | grep -q .; do sleep 0.1; t=$((t - 1)); done
+	[ $t -gt 0 ] || { log "http: nginx did not start ($dir/error.log)"; stop "$srv"; return; }
+	printf 'round\tmode\tcond\trequests\tseconds\n' >"$RES/http.tsv"
+	for r in $(seq 1 "$HTTP_ROUNDS"); do
+		# The order rotates every round, so a drift in the machine's load falls on each alike.
+		case $((r % 3)) in
+		1) conds="off empty on" ;; 2) conds="on off empty" ;; 0) conds="empty on off" ;;
+		esac
+		for cond in $conds; do
+			condition "$cond" || { log "http: $cond failed"; continue; }
+			for mode in keepalive close; do
+				read -r req secs < <(wrk_once $mode "$HTTP_SECS") || { log "http: wrk failed"; continue; }
+				printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" "$secs" >>"$RES/http.tsv"
+			done
+		done
+	done
+	_stats_saved=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	printf 'round\tmode\tcond\trequests\tempty_ns\tempty_cnt\tprograms\n' >"$RES/http_stats.tsv"
+	for r in $(seq 1 "$HTTP_ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then conds="empty on"; else conds="on empty"; fi
+		for cond in $conds; do
+			condition "$cond" || { log "http: $cond failed"; continue; }
+			for mode in keepalive close; do
+				read -r e0 e0c < <(empty_stats)
+				j0=$(fo_stats_json 2>/dev/null || echo '[]')
+				read -r req secs < <(wrk_once $mode "$HTTP_SECS") || { log "http: wrk failed"; continue; }
+				read -r e1 e1c < <(empty_stats)
+				j1=$(fo_stats_json 2>/dev/null || echo '[]')
+				# Program deltas by name, as JSON in one column: name -> [ns, runs].
+				d=$(/usr/bin/python3 -c '
+import json, sys
+a = {p["name"]: p for p in json.loads(sys.argv[1])}
+b = {p["name"]: p for p in json.loads(sys.argv[2])}
+print(json.dumps({n: [p["run_time_ns"] - a.get(n, {}).get("run_time_ns", 0),
+                      p["run_cnt"] - a.get(n, {}).get("run_cnt", 0)] for n, p in b.items()}))' "$j0" "$j1")
+				[ "$cond" = on ] || d='{}'
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" \
+					$((e1 - e0)) $((e1c - e0c)) "$d" >>"$RES/http_stats.tsv"
+			done
+		done
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
+	_stats_saved=""
+	condition off
+	stop "$srv"
+	attach_both
+}
+
 # One iperf3 run from A to B; prints the figure (bits/s for tcp, received packets/s for udp).
 iperf_once() { # tcp|udp
-	local args=(-c "$IP4_B" -p 5201 -t "$SECS" -J)
+	local args=(-c "$IP4_B" -p "${IPERF_PORT:-5201}" -t "$SECS" -J)
 	[ "$1" = udp ] && args+=(-u -l 22 -b 0) # 22 bytes of payload: a 64-byte Ethernet frame
 	in_a iperf3 "${args[@]}" 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
@@ -158,7 +300,7 @@ fig_throughput() {
 		# ABBA: the order flips every round, so a drift in the machine's load cancels out.
 		if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
 		for cond in $order; do
-			if [ "$cond" = on ]; then attach_both; else detach_both; fi || log "throughput: $cond failed"
+			if [ "$cond" = on ]; then attach_both; else unload_all; fi || log "throughput: $cond failed"
 			for t in tcp udp; do
 				v=$(iperf_once $t) || { log "throughput: iperf3 $t failed"; continue; }
 				printf '%s\t%s\t%s\t%s\n' "$r" "$cond" "$t" "$v" >>"$RES/throughput.tsv"
@@ -295,13 +437,39 @@ fig_xdp() {
 		done
 	done
 	stop "$sink"
+	# What XDP costs the traffic it passes: iperf3 into B with B's ingress counted by XDP
+	# (native, plus its tc companion) vs by tc alone, ABBA.
+	local srv order
+	bg in_b iperf3 -s -p 5202 >/dev/null 2>&1
+	srv=$BG_PID
+	sleep 0.5
+	printf 'round\tmode\ttest\tvalue\n' >"$RES/xdp_iperf.tsv"
+	for r in $(seq 1 "$ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then order="tc xdp"; else order="xdp tc"; fi
+		for mode in $order; do
+			unload_all
+			if [ "$mode" = xdp ]; then
+				fo -n "$NS_B" attach veth0 --xdp >/dev/null 2>&1 || { log "xdp: attach --xdp failed"; continue; }
+			else
+				fo -n "$NS_B" attach veth0 >/dev/null || continue
+			fi
+			fo -n "$NS_A" attach veth0 >/dev/null || continue
+			for t in tcp udp; do
+				v=$(IPERF_PORT=5202 iperf_once $t) || { log "xdp: iperf3 $t failed"; continue; }
+				printf '%s\t%s\t%s\t%s\n' "$r" "$mode" "$t" "$v" >>"$RES/xdp_iperf.tsv"
+			done
+		done
+	done
+	stop "$srv"
+	unload_all
+	attach_both
 }
 
 main() {
 	local f
 	[ "$(id -u)" = 0 ] || { log "needs root (namespaces, BPF)"; exit 0; }
 	[ -x "$FO_BIN" ] || { log "$FO_BIN missing: run make bench"; exit 0; }
-	for f in iperf3 socat bpftool nsenter gnuplot; do
+	for f in iperf3 socat bpftool nsenter gnuplot nginx wrk; do
 		command -v "$f" >/dev/null || log "$f missing (make deps): its figure will be empty"
 	done
 	rm -rf "$RES"
@@ -315,11 +483,14 @@ main() {
 		printf 'commit\t%s\n' "$(git -C "$SRC/.." rev-parse --short HEAD 2>/dev/null)"
 		printf 'rounds\t%s\n' "$ROUNDS"
 		printf 'seconds\t%s\n' "$SECS"
+		printf 'http_rounds\t%s\n' "$HTTP_ROUNDS"
+		printf 'http_seconds\t%s\n' "$HTTP_SECS"
+		printf 'loadavg\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	} >"$RES/env.tsv"
 	setup || { log "cannot create namespaces"; exit 0; }
 	attach_both || { log "attach failed"; exit 0; }
 	local start=$SECONDS
-	for f in classifier throughput snapshot sockets memory xdp listing; do
+	for f in classifier http throughput snapshot sockets memory xdp listing; do
 		want $f && "fig_$f"
 	done
 	log "done in $((SECONDS - start)) s"

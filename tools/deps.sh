@@ -5,7 +5,7 @@ set -e
 PKGS="make gcc clang llvm pkg-config libbpf-dev libmnl-dev libelf-dev zlib1g-dev libjansson-dev
 libncurses-dev bpftool iproute2 nftables conntrack iperf3 curl socat netcat-openbsd iputils-ping
 tmux python3 python3-prometheus-client procps man-db groff-base gnuplot-nox hyperfine util-linux
-libcap2-bin ethtool libmicrohttpd-dev systemd python3-yaml"
+libcap2-bin ethtool libmicrohttpd-dev systemd python3-yaml nginx-light wrk"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
