@@ -96,9 +96,10 @@ static __always_inline void proc_sync(const struct owner *o)
 		pe->cgroup_id = o->cgroup_id;
 }
 
+/* SK is a BTF pointer in every caller: a direct load, not a probe read. */
 static __always_inline int sock_is_inet(struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
 	return family == AF_INET || family == AF_INET6;
 }
@@ -115,20 +116,22 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 	struct flow_key k = {};
 	struct flow_value *fv;
 	struct resolved r = {};
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* SK is a BTF pointer: direct loads, not a probe read per field. */
+	struct sock_common *skc = &sk->__sk_common;
+	__u16 family = skc->skc_family;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return;
-	k.netns_cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
-	k.ifindex = BPF_CORE_READ(sk, sk_rx_dst_ifindex);
+	k.netns_cookie = skc->skc_net.net->net_cookie;
+	k.ifindex = sk->sk_rx_dst_ifindex;
 	k.proto = IPPROTO_TCP;
-	k.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	k.remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	k.local_port = skc->skc_num;
+	k.remote_port = bpf_ntohs(skc->skc_dport);
 	if (!k.ifindex || !k.remote_port)
 		return;
 	if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(&k.local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
-		BPF_CORE_READ_INTO(&k.remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+		__builtin_memcpy(k.local, skc->skc_v6_rcv_saddr.in6_u.u6_addr32, 16);
+		__builtin_memcpy(k.remote, skc->skc_v6_daddr.in6_u.u6_addr32, 16);
 		/* A dual-stack socket talking IPv4: its packets, and so its flow, are IPv4. */
 		if (!k.remote[0] && !k.remote[1] && k.remote[2] == bpf_htonl(0xffff)) {
 			k.family = 4;
@@ -141,8 +144,8 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 		}
 	} else {
 		k.family = 4;
-		k.local[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		k.remote[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		k.local[0] = skc->skc_rcv_saddr;
+		k.remote[0] = skc->skc_daddr;
 	}
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv)
@@ -153,26 +156,33 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 	flow_update_owner(&k, fv, &r, fo_now(), counters_get());
 }
 
-/* Record that task T uses SK. Cheap when nothing changed: sockets are used far more often
- * than they change hands. */
+/*
+ * Record that task T uses SK. Every send and receive comes here, and nearly always nothing
+ * changed: the fast path is direct (BTF) loads of the task, one storage lookup that creates
+ * nothing, one compare, and return. Only a socket with no record, or a new user, pays more.
+ */
 static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, __u32 flags)
 {
 	struct sock_owner *so;
 	__u32 tgid, uid;
 	__u64 start;
 
-	if (!sk || !sock_is_inet(sk))
+	if (!sk)
 		return;
-	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
-		return; /* kernel users of a socket (NFS, TLS offload) do not own it */
-	so = bpf_sk_storage_get(&fo_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!so)
-		return;
-	tgid = BPF_CORE_READ(t, tgid);
-	start = BPF_CORE_READ(t, group_leader, start_time);
-	uid = BPF_CORE_READ(t, cred, uid.val);
-	if (so->owner.pid == tgid && so->owner.start_ns == start && so->flags == flags &&
+	tgid = t->tgid;
+	start = t->group_leader->start_time;
+	uid = t->cred->uid.val; /* setuid() without exec: the same process, now another user */
+	so = bpf_sk_storage_get(&fo_socks, sk, 0, 0);
+	if (so && so->owner.pid == tgid && so->owner.start_ns == start && so->flags == flags &&
 	    so->owner.uid == uid)
+		return;
+	if (!sock_is_inet(sk))
+		return;
+	if (t->flags & PF_KTHREAD)
+		return; /* kernel users of a socket (NFS, TLS offload) do not own it */
+	if (!so)
+		so = bpf_sk_storage_get(&fo_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!so)
 		return;
 	owner_from_task(&so->owner, t);
 	proc_sync(&so->owner);
@@ -225,11 +235,37 @@ static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
 	stat_inc(FO_STAT_SOCK_OWNED);
 }
 
-/* socket(): the creator owns it before its first packet leaves. */
+/*
+ * A mark rule also marks the sockets its process creates, so policy routing (ip rule fwmark)
+ * and netfilter see the mark from the first packet: tc egress runs after the route is chosen.
+ * Part of fo_sock_create: one cgroup program per socket(), not two (each run of a cgroup
+ * program is a dispatch and cold lines of its own).
+ */
+static __always_inline void sock_mark_by_policy(struct bpf_sock *ctx)
+{
+	struct fo_config *cfg = config_get();
+	struct policy_verdict rule = {};
+	struct owner o = {};
+
+	if (!cfg || !cfg->nr_rules)
+		return;
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return;
+	/* The process as it is now, not as the table last saw it: the same owner the socket's
+	 * record gets, so the socket mark and the flow's verdict agree. */
+	owner_from_task(&o, bpf_get_current_task_btf());
+	if (!policy_match_owner(&o, *(volatile const __u32 *)&cfg->policy_gen, true, &rule) ||
+	    !(rule.actions & FO_ACT_MARK))
+		return;
+	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);
+}
+
+/* socket(): the creator owns it before its first packet leaves, and a mark rule marks it. */
 SEC("cgroup/sock_create")
 int fo_sock_create(struct bpf_sock *ctx)
 {
 	sock_claim_current(ctx, 1);
+	sock_mark_by_policy(ctx);
 	return 1; /* observe only: never refuse a socket */
 }
 
@@ -528,30 +564,6 @@ int fo_sock_walk(struct bpf_iter__task_file *ctx)
 	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
 	return 0;
-}
-
-/*
- * A mark rule also marks the sockets its process creates, so policy routing (ip rule fwmark)
- * and netfilter see the mark from the first packet: tc egress runs after the route is chosen.
- */
-SEC("cgroup/sock_create")
-int fo_sock_policy(struct bpf_sock *ctx)
-{
-	struct fo_config *cfg = config_get();
-	struct policy_verdict rule = {};
-	struct owner o = {};
-
-	if (!cfg || !cfg->nr_rules)
-		return 1;
-	if (ctx->family != AF_INET && ctx->family != AF_INET6)
-		return 1;
-	/* The process as it is now, not as the table last saw it: the same owner the socket's
-	 * record gets, so the socket mark and the flow's verdict agree. */
-	owner_from_task(&o, bpf_get_current_task_btf());
-	if (!policy_match_owner(&o, *(volatile const __u32 *)&cfg->policy_gen, true, &rule) || !(rule.actions & FO_ACT_MARK))
-		return 1;
-	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);
-	return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";
