@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "flowowner.h"
 
 /*
  * Usage: prog_run PIN_DIR LOCAL4 REMOTE4 LOCAL6 REMOTE6 REPEAT ROUNDS BATCH
@@ -125,7 +126,7 @@ static int empty_load(void)
 /*
  * Building blocks of the known-flow path, each alone in an otherwise empty classifier, so
  * the report can say where the time goes: the clock read every packet makes, the flow-table
- * lookup (an LRU hash with flowowner's 56-byte key and 120-byte value, hit), and that lookup
+ * lookup (an LRU hash shaped like fo_flows: its key and value sizes, hit), and that lookup
  * plus the two atomic counter adds a known flow costs.
  */
 enum probe { PROBE_KTIME_BOOT, PROBE_KTIME_COARSE, PROBE_LOOKUP, PROBE_LOOKUP_ATOMIC2, PROBE_MAX };
@@ -176,7 +177,7 @@ static int probe_load(enum probe which, int map_fd)
 /* A private map shaped like fo_flows, holding the all-zero key the probes look up. */
 static int probe_map_create(void)
 {
-	unsigned char key[56] = {}, val[120] = {};
+	unsigned char key[sizeof(struct flow_key)] = {}, val[sizeof(struct flow_value)] = {};
 	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "fo_bench_flows", sizeof(key), sizeof(val),
 				65536, NULL);
 

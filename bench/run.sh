@@ -10,8 +10,9 @@
 # Knobs: BENCH_ROUNDS (A/B alternations, default 5), BENCH_SECONDS (per throughput run, 3),
 # BENCH_REPEAT (test-run repeat, 1000000), BENCH_BATCH (single runs per new-flow batch, 1000),
 # BENCH_PROCS ("1000 5000 10000"), BENCH_SOCKS (10000), BENCH_HTTP_ROUNDS (4), BENCH_HTTP_SECONDS (2),
-# BENCH_ONLY (space-separated figure names:
-# classifier http throughput snapshot sockets memory xdp listing). BENCH_FLOWS: see bench/userspace.sh.
+# BENCH_XDP_ROUNDS (2, each both orders' worth of XDP and tc runs), BENCH_ONLY (space-separated
+# figure names: classifier http throughput snapshot sockets memory xdp listing). BENCH_FLOWS: see
+# bench/userspace.sh.
 
 set -u
 OUT=${OUT:-build}
@@ -27,6 +28,7 @@ BATCH=${BENCH_BATCH:-1000}
 PROC_SIZES=${BENCH_PROCS:-1000 5000 10000}
 NSOCKS=${BENCH_SOCKS:-10000}
 HTTP_ROUNDS=${BENCH_HTTP_ROUNDS:-4}
+XDP_ROUNDS=${BENCH_XDP_ROUNDS:-2}
 HTTP_SECS=${BENCH_HTTP_SECONDS:-2}
 ONLY=${BENCH_ONLY:-classifier http throughput snapshot sockets memory xdp listing}
 
@@ -420,11 +422,11 @@ fig_xdp() {
 	bg in_a socat -u UDP4-RECV:7001,bind="$IP4_A" /dev/null
 	sink=$BG_PID
 	sleep 0.3
-	for r in $(seq 1 "$ROUNDS"); do
+	for r in $(seq 1 "$XDP_ROUNDS"); do
 		for mode in tc xdp; do
 			fo unload >/dev/null 2>&1
 			if [ "$mode" = xdp ]; then
-				fo -n "$NS_A" attach veth0 --xdp >/dev/null || { log "xdp: attach --xdp failed"; break; }
+				fo -n "$NS_A" attach veth0 --xdp >/dev/null 2>&1 || { log "xdp: attach --xdp failed"; break; }
 			else
 				fo -n "$NS_A" attach veth0 >/dev/null || break
 			fi
@@ -444,7 +446,7 @@ fig_xdp() {
 	srv=$BG_PID
 	sleep 0.5
 	printf 'round\tmode\ttest\tvalue\n' >"$RES/xdp_iperf.tsv"
-	for r in $(seq 1 "$ROUNDS"); do
+	for r in $(seq 1 "$XDP_ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then order="tc xdp"; else order="xdp tc"; fi
 		for mode in $order; do
 			unload_all

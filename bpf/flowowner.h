@@ -119,28 +119,47 @@ struct sock_owner {
 	__u64 updated_ns; /* CLOCK_MONOTONIC ns */
 };
 
-/* fo_flows value. Counters are updated with atomic adds: a flow can be hit on any CPU. */
+/*
+ * fo_flows value. Counters are updated with atomic adds: a flow can be hit on any CPU.
+ *
+ * Laid out for two CPUs: on a busy connection egress (the sender's CPU) and ingress (the
+ * softirq of the answer, often the other CPU) each write their counters on every packet. A
+ * line written by one and read or written by the other moves between the CPUs each packet,
+ * so tx and rx sit at the two ends, and what every packet reads but rarely writes (owner TTL,
+ * verdict, last seen: once per clock tick) sits in the middle, at least 64 bytes from both;
+ * the cold owner record fills the gap. Elements are not line-aligned, hence distances, not
+ * alignment.
+ */
 struct flow_value {
-	/* What every packet writes comes first, in one cache line; the owner after it. */
+	/* Written by egress, every packet. */
 	__u64 tx_packets;
 	__u64 tx_bytes;
-	__u64 rx_packets;
-	__u64 rx_bytes;
-	__u64 last_ns;    /* CLOCK_MONOTONIC ns */
-	__u64 owner_ns;   /* when the owner was last resolved */
-	__u32 policy_gen; /* policy generation the cached verdict was made under */
-	__u8 verdict;     /* FO_ACT_* bits of the cached decision */
-	__u8 source;      /* enum fo_source */
-	__u8 reason;      /* enum fo_reason, when source is NONE */
-	__u8 closed;      /* FIN or RST seen */
-	__u32 mark;       /* skb->mark set by the policy, 0 when none */
-	__u32 mark_mask;  /* the bits of skb->mark the rule owns */
+	/* Cold: read when a flow is created, re-decided or listed. */
 	struct owner owner;
 	__u64 first_ns;   /* CLOCK_MONOTONIC ns */
 	__u32 priority;   /* skb->priority set by the policy, 0 when none */
 	__u16 rule_id;    /* matching rule, 0 when none */
 	__u8 pad[2];
+	__u32 mark;       /* skb->mark set by the policy, 0 when none */
+	__u32 mark_mask;  /* the bits of skb->mark the rule owns */
+	/* Read by both directions every packet, written rarely. */
+	__u64 owner_ns;   /* when the owner was last resolved */
+	__u64 last_ns;    /* CLOCK_MONOTONIC ns, coarse: written once per clock tick */
+	__u32 policy_gen; /* policy generation the cached verdict was made under */
+	__u8 verdict;     /* FO_ACT_* bits of the cached decision */
+	__u8 source;      /* enum fo_source */
+	__u8 reason;      /* enum fo_reason, when source is NONE */
+	__u8 closed;      /* FIN or RST seen */
+	__u8 gap[64];     /* keeps the line above apart from the rx counters below */
+	/* Written by ingress (or XDP), every packet. */
+	__u64 rx_packets;
+	__u64 rx_bytes;
 };
+_Static_assert(__builtin_offsetof(struct flow_value, owner_ns) -
+	       __builtin_offsetof(struct flow_value, tx_bytes) >= 64 + 8 &&
+	       __builtin_offsetof(struct flow_value, rx_packets) -
+	       __builtin_offsetof(struct flow_value, closed) >= 64,
+	       "each direction's counters at least a line away from the fields both read");
 
 /* fo_procs: the pid/comm table, keyed by thread-group id. */
 #define FO_PROC_EXITED 0x1
