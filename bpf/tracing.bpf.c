@@ -199,7 +199,7 @@ static __always_inline void sock_claim(struct sock *sk, struct task_struct *t, _
  * it), and a process the table has not seen yet, or under an older uid or cgroup, is written
  * there too. FORCE rewrites even an unchanged owner.
  */
-static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
+static __always_inline struct sock_owner *sock_claim_current(struct bpf_sock *ctx, int force)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct sock_owner *so;
@@ -209,15 +209,15 @@ static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
 	__u32 tgid;
 
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
-		return;
+		return NULL;
 	so = bpf_sk_storage_get(&fo_socks, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!so)
-		return;
-	tgid = BPF_CORE_READ(t, tgid);
-	start = BPF_CORE_READ(t, group_leader, start_time);
+		return NULL;
+	tgid = t->tgid; /* a trusted task: direct loads, no probe reads */
+	start = t->group_leader->start_time;
 	if (!force && so->owner.pid == tgid && so->owner.start_ns == start && !so->flags &&
 	    so->owner.uid == (__u32)bpf_get_current_uid_gid())
-		return;
+		return so;
 	owner_from_task(&o, t);
 	pe = bpf_map_lookup_elem(&fo_procs, &tgid);
 	if (!pe || pe->start_ns != start) {
@@ -233,6 +233,7 @@ static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
 	so->flags = 0;
 	so->updated_ns = fo_now();
 	stat_inc(FO_STAT_SOCK_OWNED);
+	return so;
 }
 
 /*
@@ -241,20 +242,16 @@ static __always_inline void sock_claim_current(struct bpf_sock *ctx, int force)
  * Part of fo_sock_create: one cgroup program per socket(), not two (each run of a cgroup
  * program is a dispatch and cold lines of its own).
  */
-static __always_inline void sock_mark_by_policy(struct bpf_sock *ctx)
+static __always_inline void sock_mark_by_policy(struct bpf_sock *ctx, const struct owner *o)
 {
 	struct fo_config *cfg = config_get();
 	struct policy_verdict rule = {};
-	struct owner o = {};
 
 	if (!cfg || !cfg->nr_rules)
 		return;
-	if (ctx->family != AF_INET && ctx->family != AF_INET6)
-		return;
-	/* The process as it is now, not as the table last saw it: the same owner the socket's
-	 * record gets, so the socket mark and the flow's verdict agree. */
-	owner_from_task(&o, bpf_get_current_task_btf());
-	if (!policy_match_owner(&o, *(volatile const __u32 *)&cfg->policy_gen, true, &rule) ||
+	/* O is the record just written for the socket, from the process as it is now: the
+	 * socket mark and the flow's verdict are decided for the same owner. */
+	if (!policy_match_owner(o, *(volatile const __u32 *)&cfg->policy_gen, true, &rule) ||
 	    !(rule.actions & FO_ACT_MARK))
 		return;
 	ctx->mark = (ctx->mark & ~rule.mark_mask) | (rule.mark & rule.mark_mask);
@@ -264,8 +261,11 @@ static __always_inline void sock_mark_by_policy(struct bpf_sock *ctx)
 SEC("cgroup/sock_create")
 int fo_sock_create(struct bpf_sock *ctx)
 {
-	sock_claim_current(ctx, 1);
-	sock_mark_by_policy(ctx);
+	struct sock_owner *so = sock_claim_current(ctx, 1);
+
+	/* No record: not an inet socket, or no memory for one (then no mark either). */
+	if (so)
+		sock_mark_by_policy(ctx, &so->owner);
 	return 1; /* observe only: never refuse a socket */
 }
 
