@@ -225,6 +225,18 @@ int policy_exe_resolve(struct policy_rule *r, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *numeric_selector_name(__u32 sel)
+{
+	switch (sel) {
+	case FO_SEL_PID: return "pid";
+	case FO_SEL_UID: return "uid";
+	case FO_SEL_CGROUP: return "cgroup";
+	case FO_SEL_UNIT: return "unit";
+	case FO_SEL_CONTAINER: return "container";
+	}
+	return "?";
+}
+
 void policy_selector_text(const struct policy_rule *r, char *buf, size_t len)
 {
 	switch (r->selector) {
@@ -235,19 +247,12 @@ void policy_selector_text(const struct policy_rule *r, char *buf, size_t len)
 		snprintf(buf, len, "comm %.*s", FO_COMM_LEN, r->comm);
 		break;
 	case FO_SEL_PID:
-		snprintf(buf, len, "pid %llu", (unsigned long long)r->value);
-		break;
 	case FO_SEL_UID:
-		snprintf(buf, len, "uid %llu", (unsigned long long)r->value);
-		break;
 	case FO_SEL_CGROUP:
-		snprintf(buf, len, "cgroup %llu", (unsigned long long)r->value);
-		break;
-	case FO_SEL_UNIT:
-		snprintf(buf, len, "unit %llu", (unsigned long long)r->value);
-		break;
+	case FO_SEL_UNIT:      /* the ids: callers that can name them do (mark list, save) */
 	case FO_SEL_CONTAINER:
-		snprintf(buf, len, "container %llu", (unsigned long long)r->value);
+		snprintf(buf, len, "%s %llu", numeric_selector_name(r->selector),
+			 (unsigned long long)r->value);
 		break;
 	default:
 		snprintf(buf, len, "?");

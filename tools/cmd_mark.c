@@ -250,12 +250,10 @@ static int mark_del(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int mark_list(struct cli *cli, int argc, char **argv)
+/* The rules in force and the cgroup table that names theirs, for list and save. An exit code. */
+static int rules_named(struct cli *cli, int argc, char **argv, struct policy_rule **rules,
+		       size_t *n, struct cgroup_table *cgt)
 {
-	struct cgroup_table cgt = {};
-	struct policy_rule *rules = NULL;
-	json_t *rows;
-	size_t n = 0, i;
 	int err, ret;
 
 	if (argc)
@@ -263,12 +261,26 @@ static int mark_list(struct cli *cli, int argc, char **argv)
 	ret = require_loaded(cli);
 	if (ret)
 		return ret;
-	err = policy_list(cli->pin_dir, &rules, &n);
+	err = policy_list(cli->pin_dir, rules, n);
 	if (err) {
 		fo_warn("%s: cannot read the policy: %s", cli->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	cgroup_table_load(&cgt);
+	cgroup_table_load(cgt); /* no cgroup v2 mount: rules just lack paths */
+	return EXIT_OK;
+}
+
+static int mark_list(struct cli *cli, int argc, char **argv)
+{
+	struct cgroup_table cgt = {};
+	struct policy_rule *rules = NULL;
+	json_t *rows;
+	size_t n = 0, i;
+	int ret;
+
+	ret = rules_named(cli, argc, argv, &rules, &n, &cgt);
+	if (ret)
+		return ret;
 	rows = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(rows, rule_row(&rules[i], &cgt));
@@ -324,19 +336,11 @@ static int mark_save(struct cli *cli, int argc, char **argv)
 	struct policy_rule *rules = NULL;
 	char line[2048];
 	size_t n = 0, i;
-	int err, ret;
+	int ret;
 
-	if (argc)
-		return fo_usage("mark", "%s: unexpected argument", argv[0]);
-	ret = require_loaded(cli);
+	ret = rules_named(cli, argc, argv, &rules, &n, &cgt);
 	if (ret)
 		return ret;
-	err = policy_list(cli->pin_dir, &rules, &n);
-	if (err) {
-		fo_warn("%s: cannot read the policy: %s", cli->pin_dir, strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	cgroup_table_load(&cgt);
 	for (i = 0; i < n; i++) {
 		if (rule_line(&rules[i], &cgt, line, sizeof(line))) {
 			/* Saving it by number would restore a rule on a cgroup that is no more. */

@@ -102,6 +102,14 @@ test_units_and_containers_from_hand_made_cgroups() {
 		"fo$TEST_ID.service 66" "a cgroup made below the unit: its unit, marked" || return 1
 	fo flows | grep fo_ctrproc | grep -q "${id64:0:12}" || fail "flows table shows the container" || return 1
 	fo flows | grep fo_unitproc | grep -q "fo$TEST_ID.service" || fail "flows table shows the unit" || return 1
+	# top and the metrics name them too
+	assert_eq "$(fo -j top --once --interval 0.1 | pyjson 'print([(r.get("unit"), r.get("container")) for r in d if r["comm"] == "fo_ctrproc"])')" \
+		"[('docker-$id64.scope', '${id64:0:12}')]" "top -j" || return 1
+	fo top --once --interval 0.1 | grep fo_unitproc | grep -q "fo$TEST_ID.service" || fail "top table shows the unit" || return 1
+	fo metrics | grep '^flowowner_process_bytes_total{comm="fo_ctrproc"' | grep -q "container=\"${id64:0:12}\"" ||
+		fail "metrics label the container" || return 1
+	fo metrics | grep '^flowowner_process_bytes_total{comm="fo_unitproc"' | grep -q "unit=\"fo$TEST_ID.service\"" ||
+		fail "metrics label the unit" || return 1
 	# a container rule by its short id; save names both by name again
 	fo mark add container "${id64:0:12}" drop >/dev/null || return 1
 	assert_eq "$(fo mark save | sed -n 2p)" "mark add container ${id64:0:12} drop" "container rule saved" || return 1
