@@ -333,3 +333,56 @@ SH
 	[ -e /etc/flowowner ] && [ ! -e /etc/flowowner/devices.example ] || [ ! -e /etc/flowowner ] ||
 		fail "the block wrote to the host's /etc"
 }
+
+# nft counters in namespace B for UDP to PORT, one per mark value: "MARK PACKETS" lines.
+nft_marks() { # PORT
+	ip netns exec "$NS_B" nft -j list table inet foatom | /usr/bin/python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["nftables"]:
+    if "rule" not in r:
+        continue
+    e = r["rule"]["expr"]
+    mark = [x["match"]["right"] for x in e if "match" in x and x["match"]["left"] == {"meta": {"key": "mark"}}]
+    pk = [x["counter"]["packets"] for x in e if "counter" in x]
+    print(mark[0], pk[0])'
+}
+
+test_mark_restore_never_shows_a_half_set_to_the_datapath() {
+	have_cmd nft || skip "nft missing"
+	local a="/tmp/fo-atomA-$TEST_ID" b="/tmp/fo-atomB-$TEST_ID" prog i sender counts
+	setup_pair || return 1
+	on_cleanup "rm -f $a $b"
+	prog=$(named_copy fo_atom) || return 1
+	# Set A: the exe rule wins (0x1) over A's own comm rule (0x3). Set B: a comm rule (0x2).
+	# A decision under half of A, or under neither, would mark 0x3 or nothing.
+	printf 'mark add exe %s mark 0x1\nmark add comm fo_atom mark 0x3\n' "$prog" >"$a"
+	printf 'mark add comm fo_atom mark 0x2\n' >"$b"
+	ip netns exec "$NS_B" nft -f - <<NFT || return 1
+table inet foatom {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 9400 meta mark 0x1 counter
+		udp dport 9400 meta mark 0x2 counter
+		udp dport 9400 meta mark 0x3 counter
+		udp dport 9400 meta mark 0x0 counter
+	}
+}
+NFT
+	fo -n "$NS_B" attach veth0 --ingress || return 1
+	fo mark restore "$a" || return 1
+	bg ip netns exec "$NS_B" "$prog" -u UDP-RECV:9400,bind="$IP4_B" /dev/null
+	wait_listen "$NS_B" 9400 udp || return 1
+	# one flow, a datagram every few microseconds: each policy change is decided on the next one
+	bg in_a socat -u -b 32 /dev/zero "UDP:$IP4_B:9400,sourceport=9401"
+	sender=$BG_PID
+	for i in $(seq 25); do
+		fo mark restore "$b" && fo mark restore "$a" || fail "restore $i" || return 1
+	done
+	kill -- "-$sender"
+	counts=$(nft_marks)
+	[ -z "${FO_DEBUG:-}" ] || echo "marks: $counts" >&2
+	echo "$counts" | awk '$1 == 1 && $2 > 0 { a = 1 } $1 == 2 && $2 > 0 { b = 1 } END { exit !(a && b) }' ||
+		fail "both sets decided packets: $counts" || return 1
+	echo "$counts" | awk '($1 == 3 || $1 == 0) && $2 != 0 { bad = 1 } END { exit bad }' ||
+		fail "packets decided under a half set: $counts"
+}
