@@ -14,12 +14,12 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 6 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 7 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
 #define FO_DEFAULT_MAX_PROCS 32768
-#define FO_MAX_RULES 256
+#define FO_MAX_RULES 256 /* in force at once; fo_policy holds two sets during a restore */
 #define FO_MAX_ATTACH 256
 
 enum fo_dir {

@@ -43,9 +43,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_stats SEC(".maps");
 
+/* Both banks of rule ids (FO_RULE_BANK): a restore holds the old set and the new one at once. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FO_MAX_RULES);
+	__uint(max_entries, 2 * FO_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct policy_rule);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -28,6 +28,13 @@ test_mark_save_unload_attach_restore_gives_the_same_rules() {
 	fo mark restore - <"$file" || fail "restore from stdin" || return 1
 	fo mark restore - <"$file" || return 1
 	assert_eq "$(fo -j mark list)" "$before" "after two more restores" || return 1
+	# a full set over a full set: both are in the map for a moment
+	seq 2 257 | sed 's/.*/mark add pid & mark 0x1/' >"$file"
+	fo mark restore "$file" && fo mark restore "$file" || fail "256 rules over 256" || return 1
+	assert_eq "$(fo -j mark list | pyjson 'print(len(d), d[-1]["id"])')" "256 256" "a full set" || return 1
+	echo 'mark add pid 258 drop' >>"$file"
+	assert_rc 2 fo mark restore "$file" || return 1
+	assert_contains "$ERR" "$file:257: more than 256 rules" "one too many" || return 1
 	# and an empty file empties the set
 	fo mark restore /dev/null || return 1
 	assert_eq "$(fo -j mark list)" "[]" "restore of nothing"
