@@ -355,6 +355,19 @@ int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n)
 	return err;
 }
 
+int policy_datapath_id(const char *pin_dir, __u32 id, __u32 *key)
+{
+	struct fo_config cfg;
+	int err;
+
+	if (!id || id >= FO_RULE_BANK)
+		return -ENOENT;
+	err = config_read(pin_dir, &cfg);
+	if (!err)
+		*key = id | fo_rule_bank(cfg.policy_gen);
+	return err;
+}
+
 /* Every change bumps the generation: each flow re-decides on its next packet. STEP 2 keeps the
  * bank in force, STEP 1 flips it (restore); STEP 0 only sets nr_rules. */
 static int config_bump(const char *pin_dir, __u32 nr_rules, __u32 step)
@@ -432,16 +445,12 @@ out:
 int policy_del(const char *pin_dir, __u32 id)
 {
 	struct policy_rule *rules = NULL;
-	struct fo_config cfg;
 	size_t n = 0;
 	int fd, err;
 
-	if (!id || id >= FO_RULE_BANK)
-		return -ENOENT;
-	err = config_read(pin_dir, &cfg);
+	err = policy_datapath_id(pin_dir, id, &id);
 	if (err)
 		return err;
-	id |= fo_rule_bank(cfg.policy_gen);
 	fd = pins_get(pin_dir, "fo_policy");
 	if (fd < 0)
 		return fd;

@@ -34,6 +34,9 @@ int policy_del(const char *pin_dir, __u32 id);
 /* Replace every rule with RULES[0..N) at once: the datapath sees the old set or the new one,
  * never a mix (see FO_RULE_BANK). New ids are written to RULES. The caller holds the pins lock. */
 int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n);
+/* The key in fo_policy (and in flow_value.rule_id, and in any map keyed by rule id) of the rule
+ * users call ID: ID with the FO_RULE_BANK bit of the bank in force. */
+int policy_datapath_id(const char *pin_dir, __u32 id, __u32 *key);
 /* Every rule in force, by id. *out is malloc'd. Ids here and in policy_add/policy_del are as
  * users see them: without the FO_RULE_BANK bit, so a restore renumbers from 1 in file order. */
 int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n);
