@@ -46,6 +46,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	struct flow_value *fv;
 	__u64 now, ttl;
 	int why, pkt_why = 0; /* a packet with no owner on a flow that has one */
+	__u32 l3len;
 
 	if (c)
 		c->v[FO_STAT_PACKETS]++;
@@ -123,7 +124,8 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		flow_refresh_owner(fv, now);
 	}
 
-	flow_count(&k, fv, egress, l3_bytes(skb->len, &p), p.tcp_flags, now, c);
+	l3len = l3_bytes(skb->len, &p);
+	flow_count(&k, fv, egress, l3len, p.tcp_flags, now, c);
 	if (c) {
 		c->v[FO_STAT_BYTES] += skb->len;
 		if (fv->source != FO_SRC_NONE && !pkt_why) {
@@ -134,7 +136,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		}
 	}
 
-	return policy_apply_skb(skb, fv, cfg, c);
+	return policy_apply_skb(skb, fv, cfg, c, &k, egress ? FO_DIR_EGRESS : FO_DIR_INGRESS, l3len);
 }
 
 SEC("tc")

@@ -21,7 +21,7 @@ static __always_inline void event_emit(__u32 type, const struct flow_key *k,
 	ev->type = type;
 	ev->source = fv->source;
 	ev->reason = fv->reason;
-	ev->pad = 0;
+	ev->rule_id = 0;
 	ev->ts_ns = fo_now();
 	ev->key = *k;
 	ev->owner = fv->owner;

@@ -66,6 +66,8 @@ enum fo_stat {
 	FO_STAT_PROC_EVENTS,
 	FO_STAT_SOCK_OWNED,
 	FO_STAT_EVENTS_LOST,
+	FO_STAT_DROPPED_RATE,  /* over a rule's rate */
+	FO_STAT_DROPPED_QUOTA, /* past a rule's quota */
 	FO_STAT_WHY_BASE, /* FO_STAT_WHY_BASE + enum fo_reason: unattributed by reason */
 	FO_STAT_MAX = FO_STAT_WHY_BASE + FO_WHY_MAX,
 };
@@ -213,6 +215,9 @@ static inline __u32 fo_rule_bank(__u32 policy_gen)
 #define FO_ACT_MARK 0x1
 #define FO_ACT_PRIORITY 0x2
 #define FO_ACT_DROP 0x4
+#define FO_ACT_RATE 0x8  /* a token bucket per rule and direction: fo_shape */
+#define FO_ACT_QUOTA 0x10 /* a byte budget per rule, tx + rx: fo_shape */
+#define FO_ACT_SHAPE (FO_ACT_RATE | FO_ACT_QUOTA)
 
 struct policy_rule {
 	__u32 id;
@@ -225,8 +230,30 @@ struct policy_rule {
 	__u32 priority;
 	__u32 dev;               /* exe: the file's device, kernel dev_t encoding */
 	__u32 pad;
+	__u64 rate;              /* FO_ACT_RATE: bits per second */
+	__u64 burst;             /* FO_ACT_RATE: bytes the bucket holds */
+	__u64 quota;             /* FO_ACT_QUOTA: bytes, tx + rx */
 	char path[FO_PATH_LEN];  /* exe: the file's canonical path; unit, container: the name
 				  * given; for listings only */
+};
+
+/*
+ * fo_shape: the state of a rule with a rate or a quota, keyed by rule id, shared by every
+ * process the rule selects and every device (per rule, not per process: a budget a process
+ * could renew by forking would not be one). Written by user space when the rule is added
+ * (limits) and reset; the datapath touches it only for flows whose verdict has FO_ACT_SHAPE.
+ *
+ * The rate is a token bucket per direction kept as a virtual clock (GCRA): a packet passes
+ * when vt[dir] is not ahead of now, and moves vt[dir] on by its cost (len * 8e9 / rate ns);
+ * vt never lags now by more than burst_ns, which is the burst an idle bucket allows. One
+ * atomic add per packet, shared by all CPUs, so the rate holds for the rule as a whole.
+ */
+struct shape_state {
+	__u64 rate;     /* bits per second, 0 when the rule has no rate */
+	__u64 burst_ns; /* the bucket's depth, as time at RATE */
+	__u64 quota;    /* bytes, 0 when the rule has no quota */
+	__u64 used;     /* layer-3 bytes passed, tx + rx, since the rule was added or reset */
+	__u64 vt[2];    /* per enum fo_dir (ingress, egress; XDP counts as ingress), ns */
 };
 
 /* fo_config: one-element array that user space writes and the classifier reads. */
@@ -251,13 +278,14 @@ enum fo_event_type {
 	FO_EV_OWNER_CHANGE = 2,
 	FO_EV_FLOW_END = 3,
 	FO_EV_PROC_EXIT = 4,
+	FO_EV_QUOTA_REACHED = 5, /* tx_bytes: bytes used, rx_bytes: the quota; rule_id set */
 };
 
 struct fo_event {
 	__u32 type;
 	__u8 source;
 	__u8 reason;
-	__u16 pad;
+	__u16 rule_id; /* FO_EV_QUOTA_REACHED: the rule; 0 otherwise */
 	__u64 ts_ns; /* CLOCK_MONOTONIC ns */
 	struct flow_key key;
 	struct owner owner;

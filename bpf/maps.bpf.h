@@ -74,6 +74,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_attach SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FO_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct shape_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_shape SEC(".maps");
+
 /*
  * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path reads the coarse clock: a few ns
  * instead of ~30, and jiffy resolution is plenty for first/last seen and a 1 s owner TTL.

@@ -4,6 +4,7 @@
 #define FO_POLICY_BPF_H
 
 #include "maps.bpf.h"
+#include "shape.bpf.h"
 
 extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __weak __ksym;
 extern struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __weak __ksym;
@@ -204,9 +205,14 @@ static __always_inline void policy_decide(struct flow_value *fv, const struct fo
 	fv->priority = v.priority;
 }
 
-/* What tc does with the packet: the flow's cached verdict, applied. */
+/*
+ * What tc does with the packet: the flow's cached verdict, applied. DIR is the direction for
+ * a rate (FO_DIR_INGRESS or FO_DIR_EGRESS), or FO_DIR_XDP where XDP has shaped the packet
+ * already; LEN its layer-3 bytes. Returns TC_ACT_OK, or TC_ACT_SHOT to drop.
+ */
 static __always_inline int policy_apply_skb(struct __sk_buff *skb, struct flow_value *fv,
-					    const struct fo_config *cfg, struct fo_counters *c)
+					    const struct fo_config *cfg, struct fo_counters *c,
+					    const struct flow_key *k, int dir, __u32 len)
 {
 	policy_decide(fv, cfg);
 	if (!fv->verdict)
@@ -216,6 +222,10 @@ static __always_inline int policy_apply_skb(struct __sk_buff *skb, struct flow_v
 			c->v[FO_STAT_DROPPED]++;
 		return 2; /* TC_ACT_SHOT */
 	}
+	if ((fv->verdict & FO_ACT_SHAPE) && dir != FO_DIR_XDP && !shape_admit(k, fv, dir, len, c))
+		return 2;
+	if (!(fv->verdict & (FO_ACT_MARK | FO_ACT_PRIORITY)))
+		return 0;
 	if (fv->verdict & FO_ACT_MARK)
 		skb->mark = (skb->mark & ~fv->mark_mask) | (fv->mark & fv->mark_mask);
 	if (fv->verdict & FO_ACT_PRIORITY)

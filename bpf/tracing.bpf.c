@@ -566,4 +566,52 @@ int fo_sock_walk(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
+#define SOL_SOCKET_FO 1
+#define SO_MAX_PACING_RATE_FO 47
+#define SOCK_STREAM_FO 1
+
+/*
+ * A rate rule also paces the TCP connections its processes open, at the rule's rate: a
+ * capped pacing rate turns on TCP's own pacing even without sch_fq, so the sender spreads its
+ * segments instead of bursting into the policer at line rate and waiting out timeouts. The
+ * policer (shape.bpf.h) still holds the aggregate of all flows, and everything pacing cannot
+ * reach: received traffic, UDP, connections accepted or opened before the rule.
+ */
+static __always_inline void pace_current(struct bpf_sock_addr *ctx)
+{
+	struct fo_config *cfg = config_get();
+	struct policy_verdict v = {};
+	struct shape_state *s;
+	struct owner o = {};
+	__u64 bytes;
+	__u32 rate;
+
+	if (!cfg || !cfg->nr_rules || ctx->type != SOCK_STREAM_FO)
+		return;
+	owner_from_task(&o, bpf_get_current_task_btf());
+	if (!policy_match_owner(&o, *(volatile const __u32 *)&cfg->policy_gen, true, &v) ||
+	    !(v.actions & FO_ACT_RATE))
+		return;
+	s = bpf_map_lookup_elem(&fo_shape, &v.id);
+	if (!s || !s->rate)
+		return;
+	bytes = s->rate / 8;
+	rate = bytes >= 0xfffffffeULL ? 0xfffffffe : (__u32)bytes; /* ~0U means "no cap" */
+	bpf_setsockopt(ctx, SOL_SOCKET_FO, SO_MAX_PACING_RATE_FO, &rate, sizeof(rate));
+}
+
+SEC("cgroup/connect4")
+int fo_pace4(struct bpf_sock_addr *ctx)
+{
+	pace_current(ctx);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int fo_pace6(struct bpf_sock_addr *ctx)
+{
+	pace_current(ctx);
+	return 1;
+}
+
 char LICENSE[] SEC("license") = "GPL";

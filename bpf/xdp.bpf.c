@@ -29,7 +29,7 @@ int fo_xdp(struct xdp_md *ctx)
 	struct flow_key k = {};
 	struct resolved r = {};
 	struct flow_value *fv;
-	__u32 len;
+	__u32 len, l3len;
 	__u64 now;
 	int why;
 
@@ -64,7 +64,8 @@ int fo_xdp(struct xdp_md *ctx)
 			fv->owner_ns = 0; /* "never resolved": the companion looks on this packet */
 	}
 
-	flow_count(&k, fv, 0, l3_bytes(len, &p), p.tcp_flags, now, c);
+	l3len = l3_bytes(len, &p);
+	flow_count(&k, fv, 0, l3len, p.tcp_flags, now, c);
 	if (c) {
 		c->v[FO_STAT_BYTES] += len;
 		if (fv->source != FO_SRC_NONE) {
@@ -81,6 +82,9 @@ int fo_xdp(struct xdp_md *ctx)
 			c->v[FO_STAT_DROPPED]++;
 		return XDP_DROP;
 	}
+	/* Rate and quota are decided here, once: the companion leaves them alone. */
+	if ((fv->verdict & FO_ACT_SHAPE) && !shape_admit(&k, fv, FO_DIR_INGRESS, l3len, c))
+		return XDP_DROP;
 	return XDP_PASS;
 }
 
@@ -154,7 +158,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 		flow_update_owner(&k, fv, &r, now, c);
 	}
 
-	return policy_apply_skb(skb, fv, cfg, c);
+	return policy_apply_skb(skb, fv, cfg, c, &k, FO_DIR_XDP, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

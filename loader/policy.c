@@ -62,6 +62,74 @@ static int container_ref_ok(const char *s)
 	return 1;
 }
 
+struct unit {
+	const char *name;
+	double scale;
+};
+
+/* A number with one of UNITS after it (case as tc: any). 0 and negatives are refused. */
+static int parse_scaled(const char *s, const struct unit *units, double max, __u64 *out)
+{
+	double v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == '.')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return -EINVAL;
+	for (; units->name; units++) {
+		if (strcasecmp(end, units->name))
+			continue;
+		v *= units->scale;
+		if (!(v >= 1) || v > max)
+			return -EINVAL;
+		*out = (__u64)(v + 0.5);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* tc's rate units: bits per second, or bytes per second with "bps". */
+static const struct unit rate_units[] = {
+	{ "", 1 }, { "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 }, { "tbit", 1e12 },
+	{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { NULL, 0 },
+};
+
+/* Sizes: k, M, G, T are powers of 1000; KiB, MiB, GiB, TiB of 1024. */
+static const struct unit size_units[] = {
+	{ "", 1 }, { "b", 1 }, { "k", 1e3 }, { "kb", 1e3 }, { "m", 1e6 }, { "mb", 1e6 },
+	{ "g", 1e9 }, { "gb", 1e9 }, { "t", 1e12 }, { "tb", 1e12 }, { "kib", 1024.0 },
+	{ "mib", 1048576.0 }, { "gib", 1073741824.0 }, { "tib", 1099511627776.0 }, { NULL, 0 },
+};
+
+int policy_parse_rate(const char *s, __u64 *bits_per_s)
+{
+	/* At least 8 bit/s (one byte a second); at most 10 tbit, far past any NIC. */
+	return parse_scaled(s, rate_units, 1e13, bits_per_s) || *bits_per_s < 8 ? -EINVAL : 0;
+}
+
+int policy_parse_size(const char *s, __u64 *bytes)
+{
+	return parse_scaled(s, size_units, 1e18, bytes);
+}
+
+/*
+ * The bucket depth when the rule names none: FO_BURST_MS of traffic at the rate, and never
+ * less than FO_BURST_MIN, so TCP over a policer with no queue to absorb its bursts still
+ * reaches the rate (measured in docs/performance.md).
+ */
+#define FO_BURST_MS 200
+#define FO_BURST_MIN (64 * 1024)
+
+__u64 policy_default_burst(__u64 rate)
+{
+	__u64 b = rate / 8 * FO_BURST_MS / 1000;
+
+	return b < FO_BURST_MIN ? FO_BURST_MIN : b;
+}
+
 int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgroup_path,
 		 char *err, size_t errlen)
 {
@@ -180,19 +248,53 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 				return -EINVAL;
 			}
 			r->actions |= FO_ACT_PRIORITY;
+		} else if (!strcmp(a, "rate")) {
+			if (++i >= argc || policy_parse_rate(argv[i], &r->rate)) {
+				snprintf(err, errlen, "rate %s: not a rate (a number and bit, kbit, mbit, gbit or tbit, as tc writes rates)",
+					 i < argc ? argv[i] : "");
+				return -EINVAL;
+			}
+			if (r->actions & FO_ACT_RATE) {
+				snprintf(err, errlen, "rate: given twice");
+				return -EINVAL;
+			}
+			r->actions |= FO_ACT_RATE;
+		} else if (!strcmp(a, "burst")) {
+			if (++i >= argc || policy_parse_size(argv[i], &r->burst)) {
+				snprintf(err, errlen, "burst %s: not a size (a number and k, M, G, or KiB, MiB, GiB)",
+					 i < argc ? argv[i] : "");
+				return -EINVAL;
+			}
+		} else if (!strcmp(a, "quota")) {
+			if (++i >= argc || policy_parse_size(argv[i], &r->quota)) {
+				snprintf(err, errlen, "quota %s: not a size (a number and k, M, G, or KiB, MiB, GiB)",
+					 i < argc ? argv[i] : "");
+				return -EINVAL;
+			}
+			if (r->actions & FO_ACT_QUOTA) {
+				snprintf(err, errlen, "quota: given twice");
+				return -EINVAL;
+			}
+			r->actions |= FO_ACT_QUOTA;
 		} else {
-			snprintf(err, errlen, "%s: unknown action (mark VALUE[/MASK], priority MAJ:MIN, drop)", a);
+			snprintf(err, errlen, "%s: unknown action (mark VALUE[/MASK], priority MAJ:MIN, drop, rate RATE, quota BYTES)", a);
 			return -EINVAL;
 		}
 	}
 	if (!r->actions) {
-		snprintf(err, errlen, "an action is needed (mark VALUE[/MASK], priority MAJ:MIN, drop)");
+		snprintf(err, errlen, "an action is needed (mark VALUE[/MASK], priority MAJ:MIN, drop, rate RATE, quota BYTES)");
 		return -EINVAL;
 	}
 	if ((r->actions & FO_ACT_DROP) && r->actions != FO_ACT_DROP) {
-		snprintf(err, errlen, "drop: a dropped packet is neither marked nor prioritised");
+		snprintf(err, errlen, "drop: a dropped packet is neither marked, prioritised nor shaped");
 		return -EINVAL;
 	}
+	if (r->burst && !(r->actions & FO_ACT_RATE)) {
+		snprintf(err, errlen, "burst: only with a rate");
+		return -EINVAL;
+	}
+	if ((r->actions & FO_ACT_RATE) && !r->burst)
+		r->burst = policy_default_burst(r->rate);
 	return 0;
 }
 
@@ -261,6 +363,7 @@ void policy_selector_text(const struct policy_rule *r, char *buf, size_t len)
 
 void policy_actions_text(const struct policy_rule *r, char *buf, size_t len)
 {
+	char num[32];
 	size_t o = 0;
 
 	buf[0] = '\0';
@@ -273,8 +376,55 @@ void policy_actions_text(const struct policy_rule *r, char *buf, size_t len)
 	if (r->actions & FO_ACT_PRIORITY && o < len)
 		o += snprintf(buf + o, len - o, "%spriority %x:%x", o ? " " : "", r->priority >> 16,
 			      r->priority & 0xffff);
+	if (r->actions & FO_ACT_RATE && o < len) {
+		policy_rate_text(r->rate, num, sizeof(num));
+		o += snprintf(buf + o, len - o, "%srate %s", o ? " " : "", num);
+		if (r->burst != policy_default_burst(r->rate) && o < len) {
+			policy_size_text(r->burst, num, sizeof(num));
+			o += snprintf(buf + o, len - o, " burst %s", num);
+		}
+	}
+	if (r->actions & FO_ACT_QUOTA && o < len) {
+		policy_size_text(r->quota, num, sizeof(num));
+		o += snprintf(buf + o, len - o, "%squota %s", o ? " " : "", num);
+	}
 	if (r->actions & FO_ACT_DROP && o < len)
 		snprintf(buf + o, len - o, "%sdrop", o ? " " : "");
+}
+
+struct spelling {
+	const char *name;
+	__u64 scale;
+};
+
+/* The first unit of ORDER (largest first, ending in scale 1) that divides V: exact, so a
+ * listing reads back as the rule it shows. */
+static void spelled(__u64 v, const struct spelling *order, char *buf, size_t len)
+{
+	while (order->scale > 1 && v % order->scale)
+		order++;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(v / order->scale), order->name);
+}
+
+void policy_rate_text(__u64 bits, char *buf, size_t len)
+{
+	static const struct spelling order[] = {
+		{ "tbit", 1000000000000ULL }, { "gbit", 1000000000 }, { "mbit", 1000000 },
+		{ "kbit", 1000 }, { "bit", 1 },
+	};
+
+	spelled(bits, order, buf, len);
+}
+
+void policy_size_text(__u64 bytes, char *buf, size_t len)
+{
+	static const struct spelling order[] = {
+		{ "TiB", 1ULL << 40 }, { "T", 1000000000000ULL }, { "GiB", 1ULL << 30 },
+		{ "G", 1000000000 }, { "MiB", 1 << 20 }, { "M", 1000000 }, { "KiB", 1024 },
+		{ "k", 1000 }, { "", 1 },
+	};
+
+	spelled(bytes, order, buf, len);
 }
 
 int policy_same_selector(const struct policy_rule *a, const struct policy_rule *b)
@@ -394,6 +544,97 @@ out:
 	return err;
 }
 
+/* A new rule's rate and quota state, in place before the rule is: its first packet finds it. */
+static int shape_create(const char *pin_dir, const struct policy_rule *r)
+{
+	struct shape_state st = {};
+	int fd, err = 0;
+
+	if (!(r->actions & FO_ACT_SHAPE))
+		return 0;
+	if (r->actions & FO_ACT_RATE) {
+		st.rate = r->rate;
+		st.burst_ns = (__u64)((double)r->burst * 8e9 / (double)r->rate);
+	}
+	if (r->actions & FO_ACT_QUOTA)
+		st.quota = r->quota;
+	fd = pins_get(pin_dir, "fo_shape");
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, &r->id, &st, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void shape_delete(const char *pin_dir, __u32 id)
+{
+	int fd = pins_get(pin_dir, "fo_shape");
+
+	if (fd < 0)
+		return;
+	bpf_map_delete_elem(fd, &id); /* ENOENT: the rule had no rate or quota */
+	close(fd);
+}
+
+int policy_shape_get(const char *pin_dir, __u32 id, struct shape_state *out)
+{
+	int fd, err;
+
+	err = policy_datapath_id(pin_dir, id, &id);
+	if (err)
+		return err;
+	fd = pins_get(pin_dir, "fo_shape");
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &id, out))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int policy_reset(const char *pin_dir, __u32 id)
+{
+	struct policy_rule r;
+	struct shape_state st;
+	int pfd, fd = -1, err;
+
+	err = policy_datapath_id(pin_dir, id, &id);
+	if (err)
+		return err;
+	pfd = pins_get(pin_dir, "fo_policy");
+	if (pfd < 0)
+		return pfd;
+	if (bpf_map_lookup_elem(pfd, &id, &r)) {
+		err = -errno;
+		goto out;
+	}
+	if (!(r.actions & FO_ACT_SHAPE)) {
+		err = -EINVAL;
+		goto out;
+	}
+	fd = pins_get(pin_dir, "fo_shape");
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	/* Packets in flight on other CPUs may add to the old count meanwhile: a few bytes
+	 * that the new count does not see, never a second budget. */
+	if (bpf_map_lookup_elem(fd, &id, &st)) {
+		err = -errno;
+		goto out;
+	}
+	st.used = 0;
+	st.vt[0] = st.vt[1] = 0;
+	if (bpf_map_update_elem(fd, &id, &st, BPF_EXIST))
+		err = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
+	return err;
+}
+
 int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
 {
 	struct policy_rule *rules = NULL;
@@ -424,13 +665,18 @@ int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
 		goto out;
 	}
 	r->id = id;
+	err = shape_create(pin_dir, r);
+	if (err)
+		goto out;
 	fd = pins_get(pin_dir, "fo_policy");
 	if (fd < 0) {
 		err = fd;
+		shape_delete(pin_dir, id);
 		goto out;
 	}
 	if (bpf_map_update_elem(fd, &id, r, BPF_NOEXIST)) {
 		err = -errno;
+		shape_delete(pin_dir, id);
 		goto out;
 	}
 	err = config_bump(pin_dir, n + 1, 2);
@@ -461,6 +707,8 @@ int policy_del(const char *pin_dir, __u32 id)
 	err = policy_list(pin_dir, &rules, &n);
 	if (!err)
 		err = config_bump(pin_dir, n, 2);
+	/* After the bump: a flow still holding the old verdict finds no state and passes. */
+	shape_delete(pin_dir, id);
 	free(rules);
 	return err;
 }
@@ -473,6 +721,15 @@ static int delete_all(int fd, const struct policy_rule *rules, size_t n)
 		if (bpf_map_delete_elem(fd, &rules[i].id) && errno != ENOENT)
 			return -errno;
 	return 0;
+}
+
+static void shape_delete_all(const char *pin_dir, const struct policy_rule *rules, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rules[i].actions & FO_ACT_SHAPE)
+			shape_delete(pin_dir, rules[i].id);
 }
 
 int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
@@ -502,15 +759,20 @@ int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
 	}
 	/* The datapath reads only the bank in force: what a failed restore left in the idle one,
 	 * and the new set written there, are invisible to it until the flip. */
+	shape_delete_all(pin_dir, idle, nidle);
 	err = delete_all(fd, idle, nidle);
 	for (i = 0; !err && i < n; i++) {
 		rules[i].id = next_bank + 1 + i;
-		if (bpf_map_update_elem(fd, &rules[i].id, &rules[i], BPF_NOEXIST))
+		/* A restored rate or quota starts afresh: its state is keyed by the new id. */
+		err = shape_create(pin_dir, &rules[i]);
+		if (!err && bpf_map_update_elem(fd, &rules[i].id, &rules[i], BPF_NOEXIST))
 			err = -errno;
 	}
 	if (err) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			bpf_map_delete_elem(fd, &rules[i].id);
+			shape_delete(pin_dir, rules[i].id);
+		}
 		goto out;
 	}
 	for (i = 0; i < n; i++)
@@ -524,6 +786,8 @@ int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
 		err = config_bump(pin_dir, n, 0);
 	if (!err)
 		err = delete_all(fd, old, nold);
+	if (!err)
+		shape_delete_all(pin_dir, old, nold);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -15,6 +15,15 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 /* An exe rule's file (R->path): canonical path, device and inode into R. -EINVAL with a
  * message naming the word when it is not an executable regular file. */
 int policy_exe_resolve(struct policy_rule *r, char *err, size_t errlen);
+/* RATE in tc's units (bit, kbit, mbit, gbit, tbit; bps... for bytes) to bits per second, and
+ * a size (k, M, G, T decimal; KiB, MiB, GiB, TiB binary) to bytes. 0 or -EINVAL. */
+int policy_parse_rate(const char *s, __u64 *bits_per_s);
+int policy_parse_size(const char *s, __u64 *bytes);
+/* The bucket depth a rate rule gets when it names none, in bytes. */
+__u64 policy_default_burst(__u64 rate);
+/* Exact spellings that parse back to the same value: "20mbit", "1MiB", "1500". */
+void policy_rate_text(__u64 bits, char *buf, size_t len);
+void policy_size_text(__u64 bytes, char *buf, size_t len);
 /* "comm curl", "pid 42", ... and "mark 0x10/0xff priority 1:10 drop" for listings. */
 void policy_selector_text(const struct policy_rule *r, char *buf, size_t len);
 void policy_actions_text(const struct policy_rule *r, char *buf, size_t len);
@@ -31,6 +40,11 @@ void policy_quote(const char *word, size_t len, char *buf, size_t buflen);
 /* Add R with a fresh id (written to R->id); -EEXIST if it duplicates rule *dup_id. */
 int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id);
 int policy_del(const char *pin_dir, __u32 id);
+/* Start rule ID's quota count again (and fill its rate's bucket): -ENOENT without the rule,
+ * -EINVAL when it has neither rate nor quota. */
+int policy_reset(const char *pin_dir, __u32 id);
+/* The live state of rule ID's rate and quota; -ENOENT when it has none. */
+int policy_shape_get(const char *pin_dir, __u32 id, struct shape_state *out);
 /* Replace every rule with RULES[0..N) at once: the datapath sees the old set or the new one,
  * never a mix (see FO_RULE_BANK). New ids are written to RULES. The caller holds the pins lock. */
 int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n);

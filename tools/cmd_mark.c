@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_mark.c — `flowowner mark`: add, delete and list marking rules. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,9 @@ static void rule_name(const struct policy_rule *r, const struct cgroup_table *cg
 		snprintf(buf, len, "%.*s", FO_PATH_LEN, r->path);
 }
 
-static json_t *rule_row(const struct policy_rule *r, const struct cgroup_table *cg)
+/* ST: the rule's live rate and quota state, NULL when it has none (or it is being added). */
+static json_t *rule_row(const struct policy_rule *r, const struct cgroup_table *cg,
+			const struct shape_state *st)
 {
 	char comm[80], text[512];
 	const char *path;
@@ -79,6 +82,20 @@ static json_t *rule_row(const struct policy_rule *r, const struct cgroup_table *
 		json_object_set_new(act, "priority", json_string(text));
 	}
 	json_object_set_new(act, "drop", json_boolean(r->actions & FO_ACT_DROP));
+	if (r->actions & FO_ACT_RATE) {
+		json_object_set_new(act, "rate", json_integer((json_int_t)r->rate));
+		json_object_set_new(act, "burst", json_integer((json_int_t)r->burst));
+	}
+	if (r->actions & FO_ACT_QUOTA) {
+		char used[32], limit[32];
+
+		json_object_set_new(act, "quota", json_integer((json_int_t)r->quota));
+		json_object_set_new(act, "quota_used", json_integer(st ? (json_int_t)st->used : 0));
+		fmt_bytes(st ? st->used : 0, used, sizeof(used));
+		fmt_bytes(r->quota, limit, sizeof(limit));
+		snprintf(text, sizeof(text), "%s / %s", used, limit);
+		json_object_set_new(row, "quota", json_string(text));
+	}
 	json_object_set_new(row, "actions", act);
 	policy_selector_text(r, text, sizeof(text));
 	if (r->selector == FO_SEL_COMM) {
@@ -100,6 +117,7 @@ static const struct column rule_cols[] = {
 	{ "Id", "id", COL_NUM, NULL },
 	{ "Match", "match", COL_STR, NULL },
 	{ "Action", "action", COL_STR, NULL },
+	{ "Used/Quota", "quota", COL_STR, NULL },
 };
 
 /* The cgroup a unit or container names now: the one whose own component is the unit, or
@@ -212,7 +230,7 @@ static int mark_add(struct cli *cli, int argc, char **argv)
 		return ret ? ret : EXIT_RUNTIME;
 	}
 	if (cli->json) {
-		json_t *row = rule_row(&r, &cgt);
+		json_t *row = rule_row(&r, &cgt, NULL);
 
 		out_json(row, cli->pretty);
 		json_decref(row);
@@ -250,6 +268,35 @@ static int mark_del(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int mark_reset(struct cli *cli, int argc, char **argv)
+{
+	unsigned long long id;
+	int err, lock_fd = -1, ret;
+
+	if (argc != 1)
+		return fo_usage("mark", "reset takes one rule id");
+	if (parse_u64(argv[0], 0xffff, &id) || !id)
+		return fo_usage("mark", "%s: not a rule id", argv[0]);
+	ret = require_loaded(cli);
+	if (ret)
+		return ret;
+	err = pins_lock(cli->pin_dir, &lock_fd);
+	if (!err)
+		err = policy_reset(cli->pin_dir, id);
+	pins_unlock(lock_fd);
+	if (err == -ENOENT) {
+		fo_warn("rule %llu: no such rule", id);
+		return EXIT_RUNTIME;
+	}
+	if (err == -EINVAL)
+		return fo_usage("mark", "rule %llu: has neither rate nor quota to reset", id);
+	if (err) {
+		fo_warn("rule %llu: cannot reset: %s", id, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 /* The rules in force and the cgroup table that names theirs, for list and save. An exit code. */
 static int rules_named(struct cli *cli, int argc, char **argv, struct policy_rule **rules,
 		       size_t *n, struct cgroup_table *cgt)
@@ -282,8 +329,13 @@ static int mark_list(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, rule_row(&rules[i], &cgt));
+	for (i = 0; i < n; i++) {
+		struct shape_state st;
+		bool shaped = (rules[i].actions & FO_ACT_SHAPE) &&
+			      !policy_shape_get(cli->pin_dir, rules[i].id, &st);
+
+		json_array_append_new(rows, rule_row(&rules[i], &cgt, shaped ? &st : NULL));
+	}
 	cgroup_table_free(&cgt);
 	if (cli->json)
 		out_json(rows, cli->pretty);
@@ -474,7 +526,7 @@ static int mark_restore(struct cli *cli, int argc, char **argv)
 int cmd_mark(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return fo_usage("mark", "add, del, list, save or restore?");
+		return fo_usage("mark", "add, del, list, reset, save or restore?");
 	if (!strcmp(argv[1], "save"))
 		return mark_save(cli, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "restore"))
@@ -485,5 +537,7 @@ int cmd_mark(struct cli *cli, int argc, char **argv)
 		return mark_del(cli, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "show"))
 		return mark_list(cli, argc - 2, argv + 2);
-	return fo_usage("mark", "%s: unknown subcommand (add, del, list, save, restore)", argv[1]);
+	if (!strcmp(argv[1], "reset"))
+		return mark_reset(cli, argc - 2, argv + 2);
+	return fo_usage("mark", "%s: unknown subcommand (add, del, list, reset, save, restore)", argv[1]);
 }

@@ -36,6 +36,10 @@ static const struct {
 	[FO_STAT_SOCK_OWNED] = { "flowowner_sockets_owned_total", "Socket owners recorded." },
 	[FO_STAT_EVENTS_LOST] = { "flowowner_events_lost_total",
 				  "Events lost because the ring buffer was full." },
+	[FO_STAT_DROPPED_RATE] = { "flowowner_dropped_rate_packets_total",
+				   "Packets dropped over a rule's rate." },
+	[FO_STAT_DROPPED_QUOTA] = { "flowowner_dropped_quota_packets_total",
+				    "Packets dropped past a rule's quota." },
 };
 
 static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach" };

@@ -29,10 +29,12 @@ static const char *const stat_names[FO_STAT_WHY_BASE] = {
 	[FO_STAT_PROC_EVENTS] = "proc_events",
 	[FO_STAT_SOCK_OWNED] = "sockets_owned",
 	[FO_STAT_EVENTS_LOST] = "events_lost",
+	[FO_STAT_DROPPED_RATE] = "dropped_rate",
+	[FO_STAT_DROPPED_QUOTA] = "dropped_quota",
 };
 
 static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach",
-					  "fo_config", "fo_stats" };
+					  "fo_config", "fo_stats", "fo_shape" };
 
 static int link_row(const char *name, int fd, void *data)
 {

@@ -44,6 +44,7 @@ static const char *const type_names[] = {
 	[FO_EV_OWNER_CHANGE] = "owner_change",
 	[FO_EV_FLOW_END] = "flow_end",
 	[FO_EV_PROC_EXIT] = "proc_exit",
+	[FO_EV_QUOTA_REACHED] = "quota_reached",
 };
 
 static const char *type_name(__u32 type)
@@ -153,6 +154,14 @@ static int event_json(const struct event_row *r)
 			jw_string(jw, reason_name(ev->reason));
 		}
 	}
+	if (ev->type == FO_EV_QUOTA_REACHED) {
+		jw_key(jw, "rule");
+		jw_u64(jw, ev->rule_id & ~FO_RULE_BANK); /* the id users see */
+		jw_key(jw, "quota_used");
+		jw_u64(jw, ev->tx_bytes);
+		jw_key(jw, "quota");
+		jw_u64(jw, ev->rx_bytes);
+	}
 	if (ev->type == FO_EV_FLOW_END) {
 		jw_key(jw, "tx_packets");
 		jw_u64(jw, ev->tx_packets);
@@ -202,6 +211,11 @@ static void print_human(const struct cli *cli, const struct event_row *r)
 		cell_bytes(b, sizeof(b), ev->rx_bytes, cli->numeric);
 		printf(" tx %llu pkts %s rx %llu pkts %s", (unsigned long long)ev->tx_packets, a,
 		       (unsigned long long)ev->rx_packets, b);
+	}
+	if (ev->type == FO_EV_QUOTA_REACHED) {
+		cell_bytes(a, sizeof(a), ev->tx_bytes, cli->numeric);
+		cell_bytes(b, sizeof(b), ev->rx_bytes, cli->numeric);
+		printf(" rule %u used %s of %s", ev->rule_id & ~FO_RULE_BANK, a, b);
 	}
 	putchar('\n');
 	fflush(stdout); /* a reader on a pipe sees each event as it happens */

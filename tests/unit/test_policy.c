@@ -97,6 +97,17 @@ static void test_bad_rules_refused_with_the_word_named(void)
 		{ "comm x mark 1 mark 2", "given twice" },
 		{ "comm x drop mark 1", "neither marked" },
 		{ "comm x shape 10mbit", "shape: unknown action" },
+		{ "comm x rate 10furlongs", "rate 10furlongs: not a rate" },
+		{ "comm x rate", "rate : not a rate" },
+		{ "comm x rate 0mbit", "rate 0mbit: not a rate" },
+		{ "comm x rate -5mbit", "rate -5mbit: not a rate" },
+		{ "comm x rate 1bit", "rate 1bit: not a rate" },
+		{ "comm x rate 1mbit rate 2mbit", "rate: given twice" },
+		{ "comm x quota 5XB", "quota 5XB: not a size" },
+		{ "comm x quota 0", "quota 0: not a size" },
+		{ "comm x quota 1MiB quota 2MiB", "quota: given twice" },
+		{ "comm x burst 1M mark 1", "burst: only with a rate" },
+		{ "comm x drop rate 1mbit", "neither marked, prioritised nor shaped" },
 	};
 	struct policy_rule r;
 	const char *cg;
@@ -108,6 +119,63 @@ static void test_bad_rules_refused_with_the_word_named(void)
 		ASSERT_EQ(parse(bad[i].line, &r, &cg, err, sizeof(err)), -22, bad[i].line);
 		ASSERT_TRUE(strstr(err, bad[i].says) != NULL, bad[i].line);
 	}
+}
+
+static void test_rate_and_quota_combine_with_marks(void)
+{
+	struct policy_rule r;
+	const char *cg;
+	char err[256], text[128];
+
+	if (!ASSERT_OK(parse("comm backup mark 0x10 rate 5mbit quota 1GiB", &r, &cg, err, sizeof(err)), "parse"))
+		return;
+	ASSERT_EQ(r.actions, FO_ACT_MARK | FO_ACT_RATE | FO_ACT_QUOTA, "three actions");
+	ASSERT_EQ(r.rate, 5000000, "5mbit in bit/s");
+	ASSERT_EQ(r.quota, 1ULL << 30, "1GiB");
+	ASSERT_EQ(r.burst, policy_default_burst(r.rate), "default burst");
+	ASSERT_TRUE(r.burst >= 64 * 1024, "a burst at least a GSO packet");
+	policy_actions_text(&r, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "mark 0x10 rate 5mbit quota 1GiB"), "listed as given");
+	ASSERT_OK(parse("pid 7 rate 1.5gbit burst 2MiB", &r, &cg, err, sizeof(err)), "fraction, burst");
+	ASSERT_EQ(r.rate, 1500000000, "1.5gbit");
+	ASSERT_EQ(r.burst, 2 << 20, "2MiB");
+	policy_actions_text(&r, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "rate 1500mbit burst 2MiB"), "an explicit burst is listed");
+}
+
+static void test_units_are_tc_rates_and_si_or_binary_sizes(void)
+{
+	static const struct {
+		const char *s;
+		__u64 v;
+	} rates[] = { { "8", 8 }, { "20mbit", 20000000 }, { "20Mbit", 20000000 },
+		      { "100kbps", 800000 }, { "1gbit", 1000000000 }, { "2tbit", 2000000000000ULL } },
+	  sizes[] = { { "1500", 1500 }, { "64k", 64000 }, { "1KiB", 1024 }, { "1.5M", 1500000 },
+		      { "50GiB", 50ULL << 30 }, { "2G", 2000000000 }, { "1MiB", 1 << 20 } };
+	char text[32];
+	__u64 v;
+	size_t i;
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		ASSERT_OK(policy_parse_rate(rates[i].s, &v), rates[i].s);
+		ASSERT_EQ(v, rates[i].v, rates[i].s);
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ASSERT_OK(policy_parse_size(sizes[i].s, &v), sizes[i].s);
+		ASSERT_EQ(v, sizes[i].v, sizes[i].s);
+	}
+	ASSERT_EQ(policy_parse_size("1.5.5M", &v), -22, "two points");
+	ASSERT_EQ(policy_parse_rate("20 mbit", &v), -22, "a space");
+	policy_rate_text(20000000, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "20mbit"), "20mbit");
+	policy_rate_text(1234, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "1234bit"), "1234bit");
+	policy_size_text(50ULL << 30, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "50GiB"), "50GiB");
+	policy_size_text(1500000, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "1500k"), "1500k");
+	policy_size_text(1001, text, sizeof(text));
+	ASSERT_TRUE(!strcmp(text, "1001"), "1001");
 }
 
 static void test_exe_is_the_file_behind_the_path(void)
@@ -206,6 +274,8 @@ int main(void)
 	RUN_TEST(test_priority_is_tc_hex_notation);
 	RUN_TEST(test_cgroup_path_left_for_the_caller);
 	RUN_TEST(test_bad_rules_refused_with_the_word_named);
+	RUN_TEST(test_rate_and_quota_combine_with_marks);
+	RUN_TEST(test_units_are_tc_rates_and_si_or_binary_sizes);
 	RUN_TEST(test_exe_is_the_file_behind_the_path);
 	RUN_TEST(test_same_selector_detects_duplicates);
 	RUN_TEST(test_unit_and_container_selectors_leave_the_name);
