@@ -354,6 +354,25 @@ def xdp():
 
 
 
+# ---- shaping (issue 18) ----
+def shaping():
+    r = rows("shaping.tsv")
+    if not r:
+        return
+    mark = med([float(x["ns"]) for x in r if x["case"] == "mark"])
+    rate = med([float(x["ns"]) for x in r if x["case"] == "rate"])
+    out.append("## Shaping: a known flow under a rate rule vs a mark rule\n")
+    out.append("BPF_PROG_TEST_RUN of fo_tc_ingress, one UDP flow, the rule alternated ABBA; "
+               "median ns per packet over %d rounds.\n" % (len(r) // 2))
+    out.append("| rule | ns/packet |")
+    out.append("| --- | ---: |")
+    out.append("| mark 0x10 | %.1f |" % mark)
+    out.append("| rate 10tbit | %.1f |" % rate)
+    out.append("\nratio %.2f: %s (bar <= 1.3)\n"
+               % (ratio(rate, mark), bar("shaping: rate / mark ns per packet", ratio(rate, mark), 1.3, 1.3)))
+# ---- end of shaping ----
+
+
 def bars():
     if not BARS:
         return
@@ -370,7 +389,7 @@ def bars():
 
 
 env()
-for fig in (classifier, http, throughput, snapshot, sockets, memory, xdp, bars):
+for fig in (classifier, http, throughput, snapshot, sockets, memory, xdp, shaping, bars):
     try:
         fig()
     except (KeyError, ValueError, ZeroDivisionError) as e:

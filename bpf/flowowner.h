@@ -14,7 +14,7 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 7 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 8 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
@@ -244,12 +244,16 @@ struct policy_rule {
  * (limits) and reset; the datapath touches it only for flows whose verdict has FO_ACT_SHAPE.
  *
  * The rate is a token bucket per direction kept as a virtual clock (GCRA): a packet passes
- * when vt[dir] is not ahead of now, and moves vt[dir] on by its cost (len * 8e9 / rate ns);
+ * when its cost (len * ns_per_byte) fits between vt[dir] and now, and moves vt[dir] on by it;
  * vt never lags now by more than burst_ns, which is the burst an idle bucket allows. One
  * atomic add per packet, shared by all CPUs, so the rate holds for the rule as a whole.
  */
+#define FO_COST_SHIFT 20 /* ns_per_byte is fixed point: a multiply per packet, not a divide */
+#define FO_RATE_MIN 1000 /* bit/s: keeps len * ns_per_byte within 64 bits for any skb */
+
 struct shape_state {
 	__u64 rate;     /* bits per second, 0 when the rule has no rate */
+	__u64 ns_per_byte; /* 8e9 / rate, << FO_COST_SHIFT */
 	__u64 burst_ns; /* the bucket's depth, as time at RATE */
 	__u64 quota;    /* bytes, 0 when the rule has no quota */
 	__u64 used;     /* layer-3 bytes passed, tx + rx, since the rule was added or reset */

@@ -56,8 +56,9 @@ static __always_inline int shape_admit(const struct flow_key *k, struct flow_val
 	}
 	if ((fv->verdict & FO_ACT_RATE) && s->rate) {
 		__u64 *vt = dir == FO_DIR_EGRESS ? &s->vt[1] : &s->vt[0];
-		__u64 now = fo_now(); /* the coarse clock's jiffy is longer than a burst */
-		__u64 cost = (__u64)len * 8000000000ULL / s->rate;
+		/* The coarse clock: a jiffy is small beside the bucket's depth (burst_ns). */
+		__u64 now = fo_now_packet();
+		__u64 cost = (__u64)len * s->ns_per_byte >> FO_COST_SHIFT;
 		__u64 floor = now - s->burst_ns;
 		__u64 old;
 

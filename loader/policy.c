@@ -106,8 +106,8 @@ static const struct unit size_units[] = {
 
 int policy_parse_rate(const char *s, __u64 *bits_per_s)
 {
-	/* At least 8 bit/s (one byte a second); at most 10 tbit, far past any NIC. */
-	return parse_scaled(s, rate_units, 1e13, bits_per_s) || *bits_per_s < 8 ? -EINVAL : 0;
+	/* At least 1 kbit; at most 10 tbit, far past any NIC. */
+	return parse_scaled(s, rate_units, 1e13, bits_per_s) || *bits_per_s < FO_RATE_MIN ? -EINVAL : 0;
 }
 
 int policy_parse_size(const char *s, __u64 *bytes)
@@ -554,6 +554,7 @@ static int shape_create(const char *pin_dir, const struct policy_rule *r)
 		return 0;
 	if (r->actions & FO_ACT_RATE) {
 		st.rate = r->rate;
+		st.ns_per_byte = (__u64)(8e9 * (double)(1ULL << FO_COST_SHIFT) / (double)r->rate);
 		st.burst_ns = (__u64)((double)r->burst * 8e9 / (double)r->rate);
 	}
 	if (r->actions & FO_ACT_QUOTA)

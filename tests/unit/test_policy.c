@@ -101,7 +101,7 @@ static void test_bad_rules_refused_with_the_word_named(void)
 		{ "comm x rate", "rate : not a rate" },
 		{ "comm x rate 0mbit", "rate 0mbit: not a rate" },
 		{ "comm x rate -5mbit", "rate -5mbit: not a rate" },
-		{ "comm x rate 1bit", "rate 1bit: not a rate" },
+		{ "comm x rate 999bit", "rate 999bit: not a rate" },
 		{ "comm x rate 1mbit rate 2mbit", "rate: given twice" },
 		{ "comm x quota 5XB", "quota 5XB: not a size" },
 		{ "comm x quota 0", "quota 0: not a size" },
@@ -148,7 +148,7 @@ static void test_units_are_tc_rates_and_si_or_binary_sizes(void)
 	static const struct {
 		const char *s;
 		__u64 v;
-	} rates[] = { { "8", 8 }, { "20mbit", 20000000 }, { "20Mbit", 20000000 },
+	} rates[] = { { "1000", 1000 }, { "20mbit", 20000000 }, { "20Mbit", 20000000 },
 		      { "100kbps", 800000 }, { "1gbit", 1000000000 }, { "2tbit", 2000000000000ULL } },
 	  sizes[] = { { "1500", 1500 }, { "64k", 64000 }, { "1KiB", 1024 }, { "1.5M", 1500000 },
 		      { "50GiB", 50ULL << 30 }, { "2G", 2000000000 }, { "1MiB", 1 << 20 } };
@@ -170,6 +170,7 @@ static void test_units_are_tc_rates_and_si_or_binary_sizes(void)
 	ASSERT_TRUE(!strcmp(text, "20mbit"), "20mbit");
 	policy_rate_text(1234, text, sizeof(text));
 	ASSERT_TRUE(!strcmp(text, "1234bit"), "1234bit");
+	ASSERT_EQ(policy_parse_rate("999", &v), -22, "under 1 kbit");
 	policy_size_text(50ULL << 30, text, sizeof(text));
 	ASSERT_TRUE(!strcmp(text, "50GiB"), "50GiB");
 	policy_size_text(1500000, text, sizeof(text));
