@@ -74,9 +74,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_attach SEC(".maps");
 
+/* Like fo_policy, room for both banks: a restore makes the new set's state before the flip. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FO_MAX_RULES);
+	__uint(max_entries, 2 * FO_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct shape_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

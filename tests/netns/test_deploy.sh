@@ -15,9 +15,11 @@ test_mark_save_unload_attach_restore_gives_the_same_rules() {
 	fo mark add cgroup / priority 1:10 >/dev/null || return 1
 	fo mark add pid 1 mark 0x5 priority 2:3 >/dev/null || return 1
 	fo mark add exe "$(readlink -f "$(command -v socat)")" mark 0x7 >/dev/null || return 1
+	fo mark add comm fo_rate rate 20mbit >/dev/null || return 1
+	fo mark add uid 4343 quota 1MiB mark 0x2 >/dev/null || return 1
 	before=$(fo -j mark list) || return 1
 	fo mark save >"$file" || fail "mark save" || return 1
-	assert_eq "$(grep -c "^mark add " "$file")" 5 "one line per rule" || return 1
+	assert_eq "$(grep -c "^mark add " "$file")" 7 "one line per rule" || return 1
 	fo unload || return 1
 	fo -n "$NS_A" attach veth0 || return 1
 	assert_eq "$(fo -j mark list)" "[]" "rules gone with the pins" || return 1
@@ -28,8 +30,8 @@ test_mark_save_unload_attach_restore_gives_the_same_rules() {
 	fo mark restore - <"$file" || fail "restore from stdin" || return 1
 	fo mark restore - <"$file" || return 1
 	assert_eq "$(fo -j mark list)" "$before" "after two more restores" || return 1
-	# a full set over a full set: both are in the map for a moment
-	seq 2 257 | sed 's/.*/mark add pid & mark 0x1/' >"$file"
+	# a full set over a full set: both are in the maps for a moment, with their quota state
+	seq 2 257 | sed 's/.*/mark add pid & quota 1M/' >"$file"
 	fo mark restore "$file" && fo mark restore "$file" || fail "256 rules over 256" || return 1
 	assert_eq "$(fo -j mark list | pyjson 'print(len(d), d[-1]["id"])')" "256 256" "a full set" || return 1
 	echo 'mark add pid 258 drop' >>"$file"
