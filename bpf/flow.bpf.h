@@ -101,6 +101,11 @@ static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
 
 	if (fv->closed != 3)
 		event_emit(FO_EV_FLOW_END, k, fv, c);
+	if (c) {
+		c->v[FO_STAT_FLOWS_REOPENED]++;
+		c->v[FO_STAT_RETIRED_PACKETS] += fv->tx_packets + fv->rx_packets;
+		c->v[FO_STAT_RETIRED_BYTES] += fv->tx_bytes + fv->rx_bytes;
+	}
 	nv.owner = r->owner;
 	nv.source = r->source;
 	nv.reason = r->reason;

@@ -68,6 +68,9 @@ enum fo_stat {
 	FO_STAT_EVENTS_LOST,
 	FO_STAT_DROPPED_RATE,  /* over a rule's rate */
 	FO_STAT_DROPPED_QUOTA, /* past a rule's quota */
+	FO_STAT_FLOWS_REOPENED, /* a new connection on a closed flow's tuple replaced it */
+	FO_STAT_RETIRED_PACKETS, /* the packets and bytes of those replaced flows: gone from the */
+	FO_STAT_RETIRED_BYTES,   /* table, so totals over flows never go backwards */
 	FO_STAT_WHY_BASE, /* FO_STAT_WHY_BASE + enum fo_reason: unattributed by reason */
 	FO_STAT_MAX = FO_STAT_WHY_BASE + FO_WHY_MAX,
 };

@@ -40,6 +40,12 @@ static const struct {
 				   "Packets dropped over a rule's rate." },
 	[FO_STAT_DROPPED_QUOTA] = { "flowowner_dropped_quota_packets_total",
 				    "Packets dropped past a rule's quota." },
+	[FO_STAT_FLOWS_REOPENED] = { "flowowner_flows_reopened_total",
+				     "Closed flows replaced by a new connection on the same tuple." },
+	[FO_STAT_RETIRED_PACKETS] = { "flowowner_retired_packets_total",
+				      "Packets of flows replaced by a new connection on their tuple." },
+	[FO_STAT_RETIRED_BYTES] = { "flowowner_retired_bytes_total",
+				    "Bytes of flows replaced by a new connection on their tuple." },
 };
 
 static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach" };

@@ -31,6 +31,9 @@ static const char *const stat_names[FO_STAT_WHY_BASE] = {
 	[FO_STAT_EVENTS_LOST] = "events_lost",
 	[FO_STAT_DROPPED_RATE] = "dropped_rate",
 	[FO_STAT_DROPPED_QUOTA] = "dropped_quota",
+	[FO_STAT_FLOWS_REOPENED] = "flows_reopened",
+	[FO_STAT_RETIRED_PACKETS] = "retired_packets",
+	[FO_STAT_RETIRED_BYTES] = "retired_bytes",
 };
 
 static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach",
