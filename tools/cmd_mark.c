@@ -241,26 +241,39 @@ static int mark_add(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int mark_del(struct cli *cli, int argc, char **argv)
+/* `mark del ID` and `mark reset ID`: the id checked, then FN under the pins lock. Returns an
+ * exit code for a usage or load error, else 0 with FN's result in *ERR. */
+static int on_rule_id(struct cli *cli, int argc, char **argv, const char *verb,
+		      int (*fn)(const char *pin_dir, __u32 id), unsigned long long *id, int *err)
 {
-	unsigned long long id;
-	int err, lock_fd = -1, ret;
+	int lock_fd = -1, ret;
 
 	if (argc != 1)
-		return fo_usage("mark", "del takes one rule id");
-	if (parse_u64(argv[0], FO_RULE_BANK - 1, &id) || !id)
+		return fo_usage("mark", "%s takes one rule id", verb);
+	if (parse_u64(argv[0], FO_RULE_BANK - 1, id) || !*id)
 		return fo_usage("mark", "%s: not a rule id", argv[0]);
 	ret = require_loaded(cli);
 	if (ret)
 		return ret;
-	err = pins_lock(cli->pin_dir, &lock_fd);
-	if (!err)
-		err = policy_del(cli->pin_dir, id);
+	*err = pins_lock(cli->pin_dir, &lock_fd);
+	if (!*err)
+		*err = fn(cli->pin_dir, *id);
 	pins_unlock(lock_fd);
-	if (err == -ENOENT) {
-		fo_warn("rule %llu: no such rule", id);
+	if (*err == -ENOENT) {
+		fo_warn("rule %llu: no such rule", *id);
 		return EXIT_RUNTIME;
 	}
+	return EXIT_OK;
+}
+
+static int mark_del(struct cli *cli, int argc, char **argv)
+{
+	unsigned long long id = 0;
+	int err = 0, ret;
+
+	ret = on_rule_id(cli, argc, argv, "del", policy_del, &id, &err);
+	if (ret)
+		return ret;
 	if (err) {
 		fo_warn("rule %llu: cannot delete: %s", id, strerror(-err));
 		return EXIT_RUNTIME;
@@ -270,24 +283,12 @@ static int mark_del(struct cli *cli, int argc, char **argv)
 
 static int mark_reset(struct cli *cli, int argc, char **argv)
 {
-	unsigned long long id;
-	int err, lock_fd = -1, ret;
+	unsigned long long id = 0;
+	int err = 0, ret;
 
-	if (argc != 1)
-		return fo_usage("mark", "reset takes one rule id");
-	if (parse_u64(argv[0], 0xffff, &id) || !id)
-		return fo_usage("mark", "%s: not a rule id", argv[0]);
-	ret = require_loaded(cli);
+	ret = on_rule_id(cli, argc, argv, "reset", policy_reset, &id, &err);
 	if (ret)
 		return ret;
-	err = pins_lock(cli->pin_dir, &lock_fd);
-	if (!err)
-		err = policy_reset(cli->pin_dir, id);
-	pins_unlock(lock_fd);
-	if (err == -ENOENT) {
-		fo_warn("rule %llu: no such rule", id);
-		return EXIT_RUNTIME;
-	}
 	if (err == -EINVAL)
 		return fo_usage("mark", "rule %llu: has neither rate nor quota to reset", id);
 	if (err) {
