@@ -19,6 +19,7 @@
 #include "pins.h"
 #include "snapshot.h"
 #include "cgroup.h"
+#include "probe.h"
 #include "tracing.skel.h"
 #include "classifier.skel.h"
 #include "xdp.skel.h"
@@ -221,6 +222,21 @@ static void set_limits(struct bpf_map *flows, struct bpf_map *procs, const struc
 	bpf_map__set_max_entries(procs, lim && lim->max_procs ? lim->max_procs : FO_DEFAULT_MAX_PROCS);
 }
 
+/* Hooks newer than the kernel floor load only where the kernel has them, and not when
+ * FO_DISABLE_HOOKS names them: status tells which are in use (their links are pinned). */
+static void optional_hooks_select(struct bpf_object *obj)
+{
+	size_t i;
+
+	for (i = 0; i < fo_optional_hooks_n; i++) {
+		const struct fo_optional_hook *h = &fo_optional_hooks[i];
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, h->prog);
+
+		if (prog && (probe_hook_disabled(h->tracepoint) || probe_tracepoint(h->tracepoint) == 0))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
 /* The tracing side: every program attached and its link pinned, so it runs with no process. */
 static int load_tracing(const char *pin_dir, const struct fo_limits *lim, char *err_msg,
 			size_t errlen)
@@ -236,6 +252,7 @@ static int load_tracing(const char *pin_dir, const struct fo_limits *lim, char *
 		return -errno ? -errno : -EINVAL;
 	}
 	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
+	optional_hooks_select(skel->obj);
 	err = tracing__load(skel);
 	if (err) {
 		snprintf(err_msg, errlen, "tracing object: load failed (run with -v for the verifier log)");
@@ -246,6 +263,9 @@ static int load_tracing(const char *pin_dir, const struct fo_limits *lim, char *
 		const char *name = bpf_program__name(prog);
 		enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
 		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue; /* an optional hook this kernel lacks, or FO_DISABLE_HOOKS */
 
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL) {
 			err = pin_prog(prog, pin_dir);

@@ -106,7 +106,57 @@ static void check_kfuncs(const struct btf *vmlinux, elf_bytes_fn bytes, struct m
 	btf__free(obj);
 }
 
-/* tp_btf/NAME attaches where the kernel has the typedef btf_trace_NAME. */
+const struct fo_optional_hook fo_optional_hooks[] = {
+	/* TCP sends claimed before tcp_push: without it, at sock_send_length, after the send */
+	{ "tcp_sendmsg_locked", "fo_tcp_sendmsg" },
+};
+const size_t fo_optional_hooks_n = sizeof(fo_optional_hooks) / sizeof(fo_optional_hooks[0]);
+
+const struct fo_optional_hook *probe_optional_hook(const char *tp)
+{
+	size_t i;
+
+	for (i = 0; i < fo_optional_hooks_n; i++)
+		if (!strcmp(fo_optional_hooks[i].tracepoint, tp))
+			return &fo_optional_hooks[i];
+	return NULL;
+}
+
+static bool has_tracepoint(const struct btf *vmlinux, const char *tp)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+int probe_tracepoint(const char *tp)
+{
+	struct btf *vmlinux = btf__parse(VMLINUX_BTF, NULL);
+	int ret;
+
+	if (libbpf_get_error(vmlinux))
+		return -ENOENT;
+	ret = has_tracepoint(vmlinux, tp);
+	btf__free(vmlinux);
+	return ret;
+}
+
+bool probe_hook_disabled(const char *tp)
+{
+	const char *list = getenv("FO_DISABLE_HOOKS"), *p;
+	size_t n = strlen(tp);
+
+	for (p = list; p && *p; p += strcspn(p, ",")) {
+		p += strspn(p, ", ");
+		if (!strncmp(p, tp, n) && (p[n] == ',' || p[n] == ' ' || !p[n]))
+			return true;
+	}
+	return false;
+}
+
+/* tp_btf/NAME attaches where the kernel has the typedef btf_trace_NAME. An optional hook's
+ * absence is no reason to refuse the kernel. */
 static void check_tracepoints(const struct btf *vmlinux, struct missing *m)
 {
 	struct tracing *skel = tracing__open();
@@ -116,12 +166,10 @@ static void check_tracepoints(const struct btf *vmlinux, struct missing *m)
 		return;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
-		char name[128];
 
-		if (strncmp(sec, "tp_btf/", 7))
+		if (strncmp(sec, "tp_btf/", 7) || probe_optional_hook(sec + 7))
 			continue;
-		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
-		if (btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) < 0)
+		if (!has_tracepoint(vmlinux, sec + 7))
 			missing_add(m, "tracepoint %s", sec + 7);
 	}
 	tracing__destroy(skel);

@@ -12,6 +12,7 @@
 #include "netns.h"
 #include "output.h"
 #include "pins.h"
+#include "probe.h"
 #include "progstats.h"
 #include "reader.h"
 
@@ -52,6 +53,36 @@ static int link_row(const char *name, int fd, void *data)
 	}
 	json_array_append_new(data, row);
 	return 0;
+}
+
+/*
+ * Each hook newer than the kernel floor: "in_use" (its link is pinned), "unavailable" (this
+ * kernel lacks the tracepoint: the fallback in docs/attribution.md applies) or "off" (left
+ * out at load by FO_DISABLE_HOOKS; the same fallback).
+ */
+static json_t *optional_hooks(const char *pin_dir)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < fo_optional_hooks_n; i++) {
+		const struct fo_optional_hook *h = &fo_optional_hooks[i];
+		char name[64];
+		const char *state;
+		int fd;
+
+		snprintf(name, sizeof(name), "link_%s", h->prog);
+		fd = pins_get(pin_dir, name);
+		if (fd >= 0) {
+			close(fd);
+			state = "in_use";
+		} else {
+			state = probe_tracepoint(h->tracepoint) == 0 ? "unavailable" : "off";
+		}
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "tracepoint", h->tracepoint,
+						     "program", h->prog, "state", state));
+	}
+	return arr;
 }
 
 static const struct column att_cols[] = {
@@ -199,6 +230,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	links = json_array();
 	pins_for_each_link(cli->pin_dir, link_row, links);
 	json_object_set_new(root, "links", links);
+	json_object_set_new(root, "optional_hooks", optional_hooks(cli->pin_dir));
 
 	maps = json_object();
 	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
@@ -250,6 +282,11 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			       json_string_value(json_object_get(val, "name")),
 			       (long long)json_integer_value(json_object_get(val, "link_id")),
 			       (long long)json_integer_value(json_object_get(val, "prog_id")));
+		printf("\nOptional hooks:\n");
+		json_array_foreach(json_object_get(root, "optional_hooks"), idx, val)
+			printf("  %-20s %s\n",
+			       json_string_value(json_object_get(val, "tracepoint")),
+			       json_string_value(json_object_get(val, "state")));
 		printf("\nMaps:\n");
 		json_object_foreach(maps, key, val) {
 			long long e = json_integer_value(json_object_get(val, "entries"));

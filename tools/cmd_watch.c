@@ -162,7 +162,8 @@ static int event_json(const struct event_row *r)
 		jw_key(jw, "quota");
 		jw_u64(jw, ev->rx_bytes);
 	}
-	if (ev->type == FO_EV_FLOW_END) {
+	/* A flow's totals at its end, and at an owner change: what the owner before was charged. */
+	if (ev->type == FO_EV_FLOW_END || ev->type == FO_EV_OWNER_CHANGE) {
 		jw_key(jw, "tx_packets");
 		jw_u64(jw, ev->tx_packets);
 		jw_key(jw, "tx_bytes");

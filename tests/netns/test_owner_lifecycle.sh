@@ -296,3 +296,64 @@ PYEOF
 }
 test_reused_tuple_after_rst_is_a_new_flow() { reused_tuple; }
 test_reused_tuple_after_rst_is_a_new_flow_under_xdp() { reused_tuple --xdp=generic; }
+
+# A TCP socket shared after fork: the parent sends 1000 bytes, then the child 2000 and 3000.
+# Writes to $TMPD/changes the number of owner_change events, the payload the flow had sent when
+# each was reported (watch gives the totals so far), and the new owners' pids.
+fork_handover() {
+	echo_server 8485 || return 1
+	"$FO_BIN" --pin-dir "$PIN" -j -n "$NS_A" watch --timeout 10 > "$TMPD/watch" &
+	local watch_pid=$!
+	on_cleanup "kill $watch_pid"
+	sleep 0.3
+	in_a "$PY" -c "
+import os, socket
+s = socket.create_connection(('$IP4_B', 8485), timeout=3)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.sendall(b'x' * 1000)
+pid = os.fork()
+if pid == 0:
+    s.sendall(b'y' * 2000); s.sendall(b'z' * 3000)
+    os._exit(0)
+os.waitpid(pid, 0)
+print(pid)
+s.close()" > "$TMPD/child" || return 1
+	WAIT=30 wait_for grep -q '"type":"owner_change"' "$TMPD/watch"
+	kill -INT "$watch_pid"; wait "$watch_pid"
+	"$PY" -c "
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+ch = [e for e in evs if e['type'] == 'owner_change' and e.get('remote_port') == 8485]
+print(len(ch), *[e['tx_bytes'] - 52 * e['tx_packets'] - 8 for e in ch], *[e['pid'] for e in ch])" \
+		"$TMPD/watch" > "$TMPD/changes"
+}
+
+hook_state() { # TRACEPOINT -> its state in status -j
+	fo -j status | pyjson "print([h['state'] for h in d['optional_hooks'] if h['tracepoint']=='$1'])"
+}
+
+# tcp_sendmsg_locked (newer than the 6.7 floor) in use: a TCP send is claimed before its data
+# leaves, so the flow moves to the child before the child's first byte is counted.
+test_tcp_sendmsg_locked_claims_a_send_before_its_data_leaves() {
+	setup || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	assert_eq "$(hook_state tcp_sendmsg_locked)" "['in_use']" "status: optional hook" || return 1
+	fork_handover || fail "client" || return 1
+	assert_eq "$(cat "$TMPD/changes")" "1 1000 $(cat "$TMPD/child")" "owner changes: count, payload sent before, new pid"
+}
+
+# Without it (FO_DISABLE_HOOKS, as on a kernel that lacks it): attribution holds, status says
+# so, and the stated limit is exactly what happens — the first send of a process that took the
+# socket over (2000 bytes) still counts to the previous user; the flow moves when it returns.
+test_without_tcp_sendmsg_locked_the_first_send_after_a_handover_is_the_previous_users() {
+	setup || return 1
+	FO_DISABLE_HOOKS=tcp_sendmsg_locked fo -n "$NS_A" attach veth0 || return 1
+	assert_eq "$(hook_state tcp_sendmsg_locked)" "['off']" "status: optional hook" || return 1
+	assert_eq "$(fo -j status | pyjson "print(sorted(l['name'] for l in d['links'] if 'sendmsg' in l['name']))")" \
+		"['fo_sendmsg4', 'fo_sendmsg6']" "tracing links for sends" || return 1
+	fo status | grep -qE '^  tcp_sendmsg_locked +off$' || fail "status table: $(fo status)" || return 1
+	fork_handover || fail "client" || return 1
+	assert_eq "$(cat "$TMPD/changes")" "1 3000 $(cat "$TMPD/child")" "owner changes: count, payload sent before, new pid" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print([f['pid'] for f in d if f['proto']=='tcp'])")" \
+		"[$(cat "$TMPD/child")]" "the flow's owner at the end"
+}
