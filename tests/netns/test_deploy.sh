@@ -384,7 +384,7 @@ NFT
 	# one flow, a datagram every few microseconds: each policy change is decided on the next one
 	bg in_a socat -u -b 32 /dev/zero "UDP:$IP4_B:9400,sourceport=9401"
 	sender=$BG_PID
-	for i in $(seq 25); do
+	for i in $(seq 15); do
 		fo mark restore "$b" && fo mark restore "$a" || fail "restore $i" || return 1
 	done
 	kill -- "-$sender"
