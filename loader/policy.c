@@ -130,6 +130,31 @@ __u64 policy_default_burst(__u64 rate)
 	return b < FO_BURST_MIN ? FO_BURST_MIN : b;
 }
 
+#define SIZE_EXPECTED "not a size (a number and k, M, G, or KiB, MiB, GiB)"
+
+/*
+ * ARGV[*I] is an action with one value: parse the next word with PARSE into OUT, or say what
+ * was expected, naming the word. BIT is the action's FO_ACT_* bit, refused when given twice
+ * (0: a modifier, such as burst).
+ */
+static int take_value(int argc, char **argv, int *i, int (*parse)(const char *, __u64 *),
+		      __u64 *out, struct policy_rule *r, __u32 bit, const char *expected, char *err,
+		      size_t errlen)
+{
+	const char *a = argv[*i];
+
+	if (++*i >= argc || parse(argv[*i], out)) {
+		snprintf(err, errlen, "%s %s: %s", a, *i < argc ? argv[*i] : "", expected);
+		return -EINVAL;
+	}
+	if (r->actions & bit) {
+		snprintf(err, errlen, "%s: given twice", a);
+		return -EINVAL;
+	}
+	r->actions |= bit;
+	return 0;
+}
+
 int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgroup_path,
 		 char *err, size_t errlen)
 {
@@ -249,33 +274,18 @@ int policy_parse(int argc, char **argv, struct policy_rule *r, const char **cgro
 			}
 			r->actions |= FO_ACT_PRIORITY;
 		} else if (!strcmp(a, "rate")) {
-			if (++i >= argc || policy_parse_rate(argv[i], &r->rate)) {
-				snprintf(err, errlen, "rate %s: not a rate (a number and bit, kbit, mbit, gbit or tbit, as tc writes rates)",
-					 i < argc ? argv[i] : "");
+			if (take_value(argc, argv, &i, policy_parse_rate, &r->rate, r, FO_ACT_RATE,
+				       "not a rate (a number and bit, kbit, mbit, gbit or tbit, as tc writes rates)",
+				       err, errlen))
 				return -EINVAL;
-			}
-			if (r->actions & FO_ACT_RATE) {
-				snprintf(err, errlen, "rate: given twice");
-				return -EINVAL;
-			}
-			r->actions |= FO_ACT_RATE;
 		} else if (!strcmp(a, "burst")) {
-			if (++i >= argc || policy_parse_size(argv[i], &r->burst)) {
-				snprintf(err, errlen, "burst %s: not a size (a number and k, M, G, or KiB, MiB, GiB)",
-					 i < argc ? argv[i] : "");
+			if (take_value(argc, argv, &i, policy_parse_size, &r->burst, r, 0, SIZE_EXPECTED,
+				       err, errlen))
 				return -EINVAL;
-			}
 		} else if (!strcmp(a, "quota")) {
-			if (++i >= argc || policy_parse_size(argv[i], &r->quota)) {
-				snprintf(err, errlen, "quota %s: not a size (a number and k, M, G, or KiB, MiB, GiB)",
-					 i < argc ? argv[i] : "");
+			if (take_value(argc, argv, &i, policy_parse_size, &r->quota, r, FO_ACT_QUOTA,
+				       SIZE_EXPECTED, err, errlen))
 				return -EINVAL;
-			}
-			if (r->actions & FO_ACT_QUOTA) {
-				snprintf(err, errlen, "quota: given twice");
-				return -EINVAL;
-			}
-			r->actions |= FO_ACT_QUOTA;
 		} else {
 			snprintf(err, errlen, "%s: unknown action (mark VALUE[/MASK], priority MAJ:MIN, drop, rate RATE, quota BYTES)", a);
 			return -EINVAL;
