@@ -43,6 +43,17 @@ static __always_inline void count_unkeyed(struct fo_counters *c, int why)
 		c->v[FO_STAT_NON_IP]++;
 }
 
+/* A flow first seen NOW, owned per R, counters at zero. */
+static __always_inline void flow_init(struct flow_value *nv, const struct resolved *r, __u64 now)
+{
+	nv->owner = r->owner;
+	nv->source = r->source;
+	nv->reason = r->reason;
+	nv->first_ns = now;
+	nv->last_ns = now;
+	nv->owner_ns = now;
+}
+
 /* Insert a new flow owned per R. Returns the entry in the map, or NULL if it could not be made. */
 static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 						      const struct resolved *r, __u64 now,
@@ -52,12 +63,7 @@ static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 	struct flow_value *fv;
 	long err;
 
-	nv.owner = r->owner;
-	nv.source = r->source;
-	nv.reason = r->reason;
-	nv.first_ns = now;
-	nv.last_ns = now;
-	nv.owner_ns = now;
+	flow_init(&nv, r, now);
 	/* Counters start at zero and are added after insertion, so two CPUs racing to create
 	 * the same flow both count. */
 	err = bpf_map_update_elem(&fo_flows, k, &nv, BPF_NOEXIST);
@@ -106,12 +112,7 @@ static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
 		c->v[FO_STAT_RETIRED_PACKETS] += fv->tx_packets + fv->rx_packets;
 		c->v[FO_STAT_RETIRED_BYTES] += fv->tx_bytes + fv->rx_bytes;
 	}
-	nv.owner = r->owner;
-	nv.source = r->source;
-	nv.reason = r->reason;
-	nv.first_ns = now;
-	nv.last_ns = now;
-	nv.owner_ns = now;
+	flow_init(&nv, r, now);
 	if (bpf_map_update_elem(&fo_flows, k, &nv, BPF_EXIST))
 		return NULL;
 	fv = bpf_map_lookup_elem(&fo_flows, k);
