@@ -54,15 +54,19 @@ static __always_inline void comm_read(char *dst, const void *src)
 	__builtin_memcpy(dst, buf, FO_COMM_LEN);
 }
 
-/* A process, named the way ps names it: by its group leader. */
+/*
+ * A process, named the way ps names it: by its group leader. T is a BTF pointer in every
+ * caller (tp_btf, iter, the current task): direct loads, each a plain load with a fault
+ * fixup, instead of a probe-read helper call per hop; this runs on every change of hands.
+ */
 static __always_inline void owner_from_task(struct owner *o, struct task_struct *t)
 {
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	struct task_struct *leader = t->group_leader;
 
-	o->pid = BPF_CORE_READ(t, tgid);
-	o->uid = BPF_CORE_READ(t, cred, uid.val);
-	o->start_ns = BPF_CORE_READ(leader, start_time);
-	o->cgroup_id = task_cgroup_id(t);
+	o->pid = t->tgid;
+	o->uid = t->cred->uid.val;
+	o->start_ns = leader->start_time;
+	o->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	comm_read(o->comm, &leader->comm);
 }
 
