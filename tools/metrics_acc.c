@@ -167,18 +167,18 @@ int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view
 		s = &a->series[si - 1];
 		/* The difference goes to the flow's labels now: if its owner changed, what came
 		 * before stays with the old owner's series. */
-		s->tx_packets += grown(fv->tx_packets, old ? old->tx_packets : 0);
-		s->tx_bytes += grown(fv->tx_bytes, old ? old->tx_bytes : 0);
-		s->rx_packets += grown(fv->rx_packets, old ? old->rx_packets : 0);
-		s->rx_bytes += grown(fv->rx_bytes, old ? old->rx_bytes : 0);
+		s->tx_packets += grown(f->cnt.tx_packets, old ? old->tx_packets : 0);
+		s->tx_bytes += grown(f->cnt.tx_bytes, old ? old->tx_bytes : 0);
+		s->rx_packets += grown(f->cnt.rx_packets, old ? old->rx_packets : 0);
+		s->rx_bytes += grown(f->cnt.rx_bytes, old ? old->rx_bytes : 0);
 		s->flows++;
 		n = &next[flow_slot(next, cap, &f->key, fv->first_ns)];
 		n->key = f->key;
 		n->first_ns = fv->first_ns;
-		n->tx_packets = fv->tx_packets;
-		n->tx_bytes = fv->tx_bytes;
-		n->rx_packets = fv->rx_packets;
-		n->rx_bytes = fv->rx_bytes;
+		n->tx_packets = f->cnt.tx_packets;
+		n->tx_bytes = f->cnt.tx_bytes;
+		n->rx_packets = f->cnt.rx_packets;
+		n->rx_bytes = f->cnt.rx_bytes;
 		n->series = si;
 	}
 	free(a->flows);
