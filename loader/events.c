@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "pin_names.h"
 #include "pins.h"
 
 struct events {
@@ -87,7 +88,7 @@ int events_open(const char *pin_dir, events_cb cb, void *data, struct events **o
 		err = e->lock_fd;
 		goto fail;
 	}
-	e->map_fd = pins_get(pin_dir, "fo_events");
+	e->map_fd = pins_get(pin_dir, FO_PIN_EVENTS);
 	if (e->map_fd < 0) {
 		err = e->map_fd;
 		goto fail;

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "pin_names.h"
 #include "pins.h"
 #include "reader.h"
 
@@ -193,7 +194,7 @@ int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
 	bool first = true;
 	int fd, err = 0;
 
-	fd = pins_get(pin_dir, "fo_flows");
+	fd = pins_get(pin_dir, FO_PIN_FLOWS);
 	if (fd < 0)
 		return fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
@@ -269,7 +270,7 @@ int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n)
 	struct proc_entry *vals = NULL;
 	int fd, err;
 
-	fd = pins_get(pin_dir, "fo_procs");
+	fd = pins_get(pin_dir, FO_PIN_PROCS);
 	if (fd < 0)
 		return fd;
 	err = read_hash(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, n);
@@ -294,7 +295,7 @@ int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX])
 	per_cpu = calloc(ncpu, sizeof(*per_cpu));
 	if (!per_cpu)
 		return -ENOMEM;
-	fd = pins_get(pin_dir, "fo_stats");
+	fd = pins_get(pin_dir, FO_PIN_STATS);
 	if (fd < 0) {
 		err = fd;
 		goto out;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <stdlib.h>
+#include "pin_names.h"
 #include "pins.h"
 #include "reader.h"
 #include "snapshot.h"
@@ -55,7 +56,7 @@ int snapshot_procs(const char *pin_dir, struct snapshot_args *out)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 	int prog_fd, map_fd = -1, err;
 
-	prog_fd = pins_get(pin_dir, "fo_snapshot");
+	prog_fd = pins_get(pin_dir, FO_PIN_SNAPSHOT);
 	if (prog_fd < 0)
 		return prog_fd;
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
@@ -63,7 +64,7 @@ int snapshot_procs(const char *pin_dir, struct snapshot_args *out)
 		err = -errno;
 		goto out;
 	}
-	map_fd = pins_get(pin_dir, "fo_procs");
+	map_fd = pins_get(pin_dir, FO_PIN_PROCS);
 	if (map_fd < 0) {
 		err = map_fd;
 		goto out;

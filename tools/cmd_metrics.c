@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pin_names.h"
 #include "cli.h"
 #include "exporter.h"
 #include "flowrows.h"
@@ -48,7 +49,7 @@ static const struct {
 				    "Bytes of flows replaced by a new connection on their tuple." },
 };
 
-static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach" };
+static const char *const map_names[] = { FO_PIN_FLOWS, FO_PIN_PROCS, FO_PIN_POLICY, FO_PIN_ATTACH };
 
 static json_t *family(json_t *families, const char *name, const char *type, const char *help)
 {

@@ -11,6 +11,7 @@
 #include "flowrows.h"
 #include "netns.h"
 #include "output.h"
+#include "pin_names.h"
 #include "pins.h"
 #include "probe.h"
 #include "progstats.h"
@@ -37,8 +38,8 @@ static const char *const stat_names[FO_STAT_WHY_BASE] = {
 	[FO_STAT_RETIRED_BYTES] = "retired_bytes",
 };
 
-static const char *const map_names[] = { "fo_flows", "fo_procs", "fo_policy", "fo_attach",
-					  "fo_config", "fo_stats", "fo_shape" };
+static const char *const map_names[] = { FO_PIN_FLOWS, FO_PIN_PROCS, FO_PIN_POLICY, FO_PIN_ATTACH,
+					  FO_PIN_CONFIG, FO_PIN_STATS, FO_PIN_SHAPE };
 
 static int link_row(const char *name, int fd, void *data)
 {
@@ -201,7 +202,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	companion_id = pinned_prog_id(cli->pin_dir, "fo_tc_ingress_xdp");
+	companion_id = pinned_prog_id(cli->pin_dir, FO_PIN_TC_INGRESS_XDP);
 	root = json_object();
 	att = json_array();
 	for (i = 0; i < n; i++) {
@@ -259,7 +260,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		 * (LRU) to make room: an exact count, not a guess. */
 		__u32 entries = 0, max = 0;
 
-		if (!reader_map_fill(cli->pin_dir, "fo_flows", &entries, &max))
+		if (!reader_map_fill(cli->pin_dir, FO_PIN_FLOWS, &entries, &max))
 			json_object_set_new(cnt, "flow_evictions",
 					    json_integer(counters[FO_STAT_FLOWS_NEW] > entries
 							 ? (json_int_t)(counters[FO_STAT_FLOWS_NEW] - entries) : 0));
@@ -294,12 +295,12 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 
 			/* An LRU map evicts before it is full (its free lists are per CPU), so for
 			 * flows the evictions themselves are the warning. */
-			bool evicting = !strcmp(key, "fo_flows") &&
+			bool evicting = !strcmp(key, FO_PIN_FLOWS) &&
 					json_integer_value(json_object_get(cnt, "flow_evictions")) > 0;
 
 			printf("  %-10s %8lld / %-8lld%s\n", key, e, m,
-			       evicting || (m && e * 10 >= m * 9 && strcmp(key, "fo_stats") &&
-					    strcmp(key, "fo_config"))
+			       evicting || (m && e * 10 >= m * 9 && strcmp(key, FO_PIN_STATS) &&
+					    strcmp(key, FO_PIN_CONFIG))
 				       ? "  (nearly full: oldest entries are being evicted)" : "");
 		}
 		printf("\nCounters:\n");

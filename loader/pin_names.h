@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* pin_names.h — the names everything is pinned under, in one place (they are the BPF objects' map
+ * and program names, so a pin is found by the name bpftool shows). */
+#ifndef FO_PIN_NAMES_H
+#define FO_PIN_NAMES_H
+
+#define FO_PIN_FLOWS "fo_flows"
+#define FO_PIN_PROCS "fo_procs"
+#define FO_PIN_SOCKS "fo_socks"
+#define FO_PIN_POLICY "fo_policy"
+#define FO_PIN_CONFIG "fo_config"
+#define FO_PIN_STATS "fo_stats"
+#define FO_PIN_EVENTS "fo_events"
+#define FO_PIN_ATTACH "fo_attach"
+#define FO_PIN_SHAPE "fo_shape"
+#define FO_PIN_TC_EGRESS "fo_tc_egress"
+#define FO_PIN_TC_INGRESS "fo_tc_ingress"
+#define FO_PIN_TC_INGRESS_XDP "fo_tc_ingress_xdp" /* the ingress companion of XDP */
+#define FO_PIN_XDP "fo_xdp"
+#define FO_PIN_SNAPSHOT "fo_snapshot"
+
+#endif
