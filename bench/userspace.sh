@@ -15,6 +15,8 @@ LST_NS_D="fob${ID}d"
 LST_PIN="/sys/fs/bpf/fo-bench-${ID}-l"
 LST_SIZES=${BENCH_FLOWS:-60000 120000 250000}
 LST_NET="10.253.$((ID % 250))"
+LST_PERF=0
+command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1 && LST_PERF=1
 
 lst_fo() { "$FO_BIN" --pin-dir "$LST_PIN" "$@"; }
 in_c() { nsenter --net="/run/netns/$LST_NS_C" "$@"; }
@@ -67,6 +69,26 @@ lst_setup() { # N CONNTRACK
 	lst_fo -n "$LST_NS_C" attach veth0 --max-flows 262144 >/dev/null
 }
 
+# One timed run: wall seconds into FILE as timed does, and the CPU it took (task-clock ms, from
+# perf stat, which follows the command's children: nsenter execs conntrack) into FILE.cpu. On a
+# loaded 2-CPU machine wall time mostly measures the other load; CPU time is the command's own.
+timed_cpu() { # FILE FIG SIZE ROUND NAME CMD...
+	local file=$1 fig=$2 size=$3 round=$4 name=$5 t0 t1 ms
+	shift 5
+	if [ "$LST_PERF" = 1 ]; then
+		t0=$EPOCHREALTIME
+		perf stat -x, -e task-clock -o "$RES/perf.out" "$@" >"$RES/last.out" 2>/dev/null
+		t1=$EPOCHREALTIME
+		ms=$(awk -F, '/task-clock/ { print $1 }' "$RES/perf.out")
+		printf '%s\t%s\t%s\t%s\t%s\n' "$fig" "$size" "$round" "$name" "$ms" >>"$file.cpu"
+	else
+		t0=$EPOCHREALTIME
+		"$@" >"$RES/last.out" 2>/dev/null
+		t1=$EPOCHREALTIME
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$fig" "$size" "$round" "$name" "$t0" "$t1" >>"$file"
+}
+
 # Peak RSS (KiB) of one run of a command (a program, not a shell function), by /usr/bin/time.
 peak_kib() {
 	/usr/bin/time -f '%M' -o "$RES/peak.out" "$@" >/dev/null 2>&1
@@ -78,24 +100,26 @@ fig_listing() {
 	command -v conntrack >/dev/null && command -v nft >/dev/null ||
 		{ log "listing: conntrack and nft needed (make deps)"; return; }
 	printf 'fig\tsize\tround\tname\tt0\tt1\n' >"$RES/listing.tsv"
+	printf 'fig\tsize\tround\tname\tcpu_ms\n' >"$RES/listing.tsv.cpu"
 	printf 'size\tname\tpeak_kib\traw_bytes\tflows_seen\n' >"$RES/listing_mem.tsv"
 	for n in $LST_SIZES; do
 		ct=$first
 		first=0
 		log "listing: $n UDP flows from one socket$([ "$ct" = 1 ] && echo ', conntrack on')"
 		lst_setup "$n" "$ct" || { log "listing: setup for $n failed"; continue; }
-		bg in_c "$BIN/udpflows" "$n" "$LST_NET.2" >"$RES/udpflows.out"
+		# nsenter execs the sender, so the pid bg remembers is the one stop kills.
+		bg nsenter --net="/run/netns/$LST_NS_C" "$BIN/udpflows" "$n" "$LST_NET.2" >"$RES/udpflows.out"
 		sender=$BG_PID
 		wait_ready "$RES/udpflows.out" || { log "listing: sender failed"; stop "$sender"; continue; }
 		have=$(lst_fo -j status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["maps"]["fo_flows"]["entries"])')
 		[ "$have" = "$n" ] || log "listing: $have flows in the table, not $n"
 		for r in $(seq 1 "$ROUNDS"); do
-			timed "$RES/listing.tsv" listing "$n" "$r" exec_floor "$FO_BIN" --version
-			timed "$RES/listing.tsv" listing "$n" "$r" flows_json lst_fo -j -n "$LST_NS_C" flows
-			[ "$ct" = 1 ] && timed "$RES/listing.tsv" listing "$n" "$r" conntrack_L in_c conntrack -L
-			timed "$RES/listing.tsv" listing "$n" "$r" flows_table lst_fo -n "$LST_NS_C" flows
-			timed "$RES/listing.tsv" listing "$n" "$r" metrics lst_fo metrics
-			timed "$RES/listing.tsv" listing "$n" "$r" top_json lst_fo -j top --once --interval 0.1
+			timed_cpu "$RES/listing.tsv" listing "$n" "$r" exec_floor "$FO_BIN" --version
+			timed_cpu "$RES/listing.tsv" listing "$n" "$r" flows_json "$FO_BIN" --pin-dir "$LST_PIN" -j -n "$LST_NS_C" flows
+			[ "$ct" = 1 ] && timed_cpu "$RES/listing.tsv" listing "$n" "$r" conntrack_L nsenter --net="/run/netns/$LST_NS_C" conntrack -L
+			timed_cpu "$RES/listing.tsv" listing "$n" "$r" flows_table "$FO_BIN" --pin-dir "$LST_PIN" -n "$LST_NS_C" flows
+			timed_cpu "$RES/listing.tsv" listing "$n" "$r" metrics "$FO_BIN" --pin-dir "$LST_PIN" metrics
+			timed_cpu "$RES/listing.tsv" listing "$n" "$r" top_json "$FO_BIN" --pin-dir "$LST_PIN" -j top --once --interval 0.1
 		done
 		# The raw table: entries times (key + value) as the kernel reports the map.
 		kv=$(bpftool map show pinned "$LST_PIN/fo_flows" -j | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["bytes_key"]+d["bytes_value"])')
@@ -112,6 +136,26 @@ fig_listing() {
 			>>"$RES/listing_mem.tsv"
 		stop "$sender"
 	done
+	# procs --refresh at BENCH_LIST_PROCS processes against the C /proc loop, alternated.
+	lst_setup 1 0 || { log "listing: procs setup failed"; userspace_cleanup; return; }
+	local base extra sp np=${BENCH_LIST_PROCS:-10000}
+	base=$(nprocs)
+	extra=$((np - base))
+	[ "$extra" -lt 1 ] && extra=1
+	log "listing: procs at $np processes ($extra sleeping)"
+	bg "$BIN/spawn" "$extra" >"$RES/spawn.out"
+	sp=$BG_PID
+	if wait_ready "$RES/spawn.out"; then
+		lst_fo procs --refresh >/dev/null
+		for r in $(seq 1 "$ROUNDS"); do
+			timed_cpu "$RES/listing.tsv" procs "$np" "$r" procs_refresh "$FO_BIN" --pin-dir "$LST_PIN" procs --refresh
+			timed_cpu "$RES/listing.tsv" procs "$np" "$r" proc_stat_loop "$BIN/procscan"
+			timed_cpu "$RES/listing.tsv" procs "$np" "$r" procs_json "$FO_BIN" --pin-dir "$LST_PIN" -j procs
+		done
+	else
+		log "listing: spawn $extra failed"
+	fi
+	stop "$sp"
 	userspace_cleanup
 	/usr/bin/python3 - "$RES" <<-'PY' | tee "$RES/listing.md" >&2
 	import csv, statistics, sys
@@ -120,7 +164,18 @@ fig_listing() {
 	for row in csv.DictReader(open(f"{res}/listing.tsv"), delimiter="\t"):
 	    t.setdefault((int(row["size"]), row["name"]), []).append(float(row["t1"]) - float(row["t0"]))
 	med = {k: statistics.median(v) for k, v in t.items()}
-	sizes = sorted({k[0] for k in med})
+	cpu = {}
+	try:
+	    for row in csv.DictReader(open(f"{res}/listing.tsv.cpu"), delimiter="\t"):
+	        if row["cpu_ms"]:
+	            cpu.setdefault((row["fig"], int(row["size"]), row["name"]), []).append(float(row["cpu_ms"]) / 1000)
+	except FileNotFoundError:
+	    pass
+	cmed = {k: statistics.median(v) for k, v in cpu.items()}
+	fig = {}
+	for row in csv.DictReader(open(f"{res}/listing.tsv"), delimiter="\t"):
+	    fig[(int(row["size"]), row["name"])] = row["fig"]
+	sizes = sorted({k[0] for k in med if fig.get(k) == "listing"})
 	print("### flows listing (median of rounds, seconds; ratio to conntrack -L in the same run)")
 	print("| flows | flows -j | flows | conntrack -L | -j / ct | table / ct | metrics | top --once (2 samples + 0.1 s) | -j µs/flow | table µs/flow |")
 	print("|---|---|---|---|---|---|---|---|---|---|")
@@ -130,6 +185,30 @@ fig_listing() {
 	    r = lambda a, b: f"{a / b:.2f}" if a is not None and b else "-"
 	    print(f"| {n} | {f(j)} | {f(tb)} | {f(ct)} | {r(j, ct)} | {r(tb, ct)} | {f(med.get((n, 'metrics')))} "
 	          f"| {f(med.get((n, 'top_json')))} | {j / n * 1e6:.2f} | {tb / n * 1e6:.2f} |")
+	print()
+	print("### the same, CPU time (task-clock, median, seconds): the commands' own cost, whatever else runs")
+	print("| flows | flows -j | flows | conntrack -L | -j / ct | table / ct | metrics | top --once | exec floor | -j µs/flow | table µs/flow |")
+	print("|---|---|---|---|---|---|---|---|---|---|---|")
+	for n in sizes:
+	    g = lambda name: cmed.get(("listing", n, name))
+	    j, tb, ct = g("flows_json"), g("flows_table"), g("conntrack_L")
+	    f = lambda x: f"{x:.3f}" if x is not None else "-"
+	    r = lambda a, b: f"{a / b:.2f}" if a is not None and b else "-"
+	    per = lambda x: f"{x / n * 1e6:.2f}" if x is not None else "-"
+	    print(f"| {n} | {f(j)} | {f(tb)} | {f(ct)} | {r(j, ct)} | {r(tb, ct)} | {f(g('metrics'))} | {f(g('top_json'))} "
+	          f"| {f(g('exec_floor'))} | {per(j)} | {per(tb)} |")
+	psz = sorted({k[0] for k in med if fig.get(k) == "procs"})
+	if psz:
+	    print()
+	    print("### procs at N processes: wall and CPU (median, seconds), ratio to the C /proc loop")
+	    print("| processes | procs --refresh | C loop | refresh / loop | CPU: procs --refresh | CPU: C loop | CPU ratio | procs -j | CPU: procs -j |")
+	    print("|---|---|---|---|---|---|---|---|---|")
+	    for n in psz:
+	        a, b, c = med.get((n, "procs_refresh")), med.get((n, "proc_stat_loop")), med.get((n, "procs_json"))
+	        ca, cb, cc = (cmed.get(("procs", n, x)) for x in ("procs_refresh", "proc_stat_loop", "procs_json"))
+	        f = lambda x: f"{x:.3f}" if x is not None else "-"
+	        r = lambda x, y: f"{x / y:.2f}" if x is not None and y else "-"
+	        print(f"| {n} | {f(a)} | {f(b)} | {r(a, b)} | {f(ca)} | {f(cb)} | {r(ca, cb)} | {f(c)} | {f(cc)} |")
 	print()
 	print("### peak memory (max RSS, KiB) against the raw table (entries x (key + value))")
 	print("| flows | command | peak KiB | raw table KiB | peak / raw |")
