@@ -8,8 +8,6 @@
 /* Counters other CPUs change under us: read and write them once, where the code says. */
 #define FO_ONCE(x) (*(volatile __typeof__(x) *)&(x))
 
-#define FO_SHAPE_SMALL 1600 /* one segment at a 1500-byte MTU, with room for headers */
-
 /* The quota was just crossed: say so once, with the flow, its owner and the rule. */
 static __always_inline void quota_event(const struct flow_key *k, const struct flow_value *fv,
 					 const struct shape_state *s, __u64 used,
@@ -67,13 +65,11 @@ static __always_inline int shape_admit(const struct flow_key *k, struct flow_val
 		if ((__s64)(FO_ONCE(*vt) - floor) < 0)
 			FO_ONCE(*vt) = floor;
 		old = __sync_fetch_and_add(vt, cost);
-		/* Pass only with tokens for the whole packet: a packet never leaves the bucket in
-		 * debt, so after a drop the sender's next small probe (TLP, one segment) finds
-		 * tokens within a fraction of a millisecond and TCP recovers by SACK, not by a
-		 * 200 ms timeout. A packet larger than the bucket (GSO past the burst) passes
-		 * when the bucket is full. */
-		if (len <= FO_SHAPE_SMALL ? (__s64)(old - now) > (__s64)s->burst_ns
-					  : (__s64)(old + (cost < s->burst_ns ? cost : s->burst_ns) - now) > 0) {
+		/* Pass only with tokens for the whole packet, so the bucket is never in debt and
+		 * the next packet that fits passes as soon as its tokens are there. A packet larger
+		 * than the bucket (GSO past the burst) passes when the bucket is full. Otherwise
+		 * the tokens go back and the packet is dropped. */
+		if ((__s64)(old + (cost < s->burst_ns ? cost : s->burst_ns) - now) > 0) {
 			__sync_fetch_and_add(vt, -cost);
 			if (c)
 				c->v[FO_STAT_DROPPED_RATE]++;
