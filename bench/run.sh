@@ -69,6 +69,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# kernel.bpf_stats_enabled on for a measurement; cleanup restores it too if the bench dies meanwhile.
+stats_on() {
+	_stats_saved=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+}
+stats_restore() {
+	sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
+	_stats_saved=""
+}
+
 # Start a background process we own, and remember its pid for cleanup. in_a/in_b are expanded
 # here so that the pid is the command's own (nsenter execs it), not a subshell's.
 bg() {
@@ -243,8 +253,7 @@ fig_http() {
 			done
 		done
 	done
-	_stats_saved=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	stats_on
 	printf 'round\tmode\tcond\trequests\tempty_ns\tempty_cnt\tprograms\n' >"$RES/http_stats.tsv"
 	for r in $(seq 1 "$HTTP_ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then conds="empty on"; else conds="on empty"; fi
@@ -269,8 +278,7 @@ print(json.dumps({n: [p["run_time_ns"] - a.get(n, {}).get("run_time_ns", 0),
 			done
 		done
 	done
-	sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
-	_stats_saved=""
+	stats_restore
 	condition off
 	stop "$srv"
 	attach_both
@@ -312,8 +320,7 @@ fig_throughput() {
 	# In-kernel cost under real traffic: bpf_stats timing costs two clock reads per program
 	# run, so it gets runs of its own and never slows the A/B runs above.
 	attach_both
-	_stats_saved=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	stats_on
 	printf 'test\trun_time_ns\trun_cnt\tvalue\n' >"$RES/kstats.tsv"
 	for t in tcp udp; do
 		read -r t0 c0 < <(prog_stats)
@@ -321,8 +328,7 @@ fig_throughput() {
 		read -r t1 c1 < <(prog_stats)
 		printf '%s\t%s\t%s\t%s\n' "$t" $((t1 - t0)) $((c1 - c0)) "$v" >>"$RES/kstats.tsv"
 	done
-	sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
-	_stats_saved=""
+	stats_restore
 	stop "$srv"
 }
 
