@@ -6,6 +6,10 @@
 # Each test gets a unique id; its namespaces are fo<id>a and fo<id>b joined by veth0 <-> veth0,
 # with 10.<x>.<y>.1/24 + fd00:<id>::1/64 on side a and .2 / ::2 on side b. Nothing touches the
 # host's own interfaces, and traffic goes only to those addresses.
+#
+# The links are quiet: the kernel sends nothing on them by itself (no ARP, neighbour discovery,
+# DAD, router solicitations or MLD reports), so every packet a test counts is one it caused.
+# QUIET_LINKS=0 before setup_pair gives ordinary links, for a test about that traffic.
 
 OUT=${OUT:-$(pwd)/build}
 FO_BIN=${FO_BIN:-$OUT/flowowner}
@@ -28,17 +32,71 @@ fo() { "$FO_BIN" --pin-dir "$PIN" "$@"; }
 in_a() { nsenter --net="/run/netns/$NS_A" "$@"; }
 in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
 
+# The kernel's own traffic off in namespace NS, for links made there from now on: no router
+# solicitations, no link-local address (no EUI-64 twins when both ends share a MAC).
+quiet_ns() { # NS
+	nsenter --net="/run/netns/$1" sh -c 'for c in all default; do
+		sysctl -qw net.ipv6.conf.$c.router_solicitations=0 net.ipv6.conf.$c.addr_gen_mode=1 \
+			net.ipv6.conf.$c.accept_dad=0 || exit 1; done'
+}
+
+# A veth pair NS1/DEV1 <-> NS2/DEV2 that sends nothing on its own: IFF_NOARP (no ARP, no
+# neighbour discovery, no DAD, and no solicited-node groups, hence no MLD reports; the ones that
+# remain, ff02::1, never report). Without resolution the kernel sends to the device's own MAC,
+# so both ends get the same one. Call before the addresses and before link up; for links a
+# test adds itself, after quiet_ns on both namespaces.
+quiet_pair() { # NS1 DEV1 NS2 DEV2
+	local mac
+	mac=$(ip -n "$1" -br link show dev "$2" | awk '{ print $3 }') || return 1
+	ip -n "$3" link set dev "$4" address "$mac" &&
+	ip -n "$1" link set dev "$2" arp off &&
+	ip -n "$3" link set dev "$4" arp off
+}
+
 setup_pair() {
 	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	if [ "${QUIET_LINKS:-1}" = 1 ]; then
+		quiet_ns "$NS_A" && quiet_ns "$NS_B" || return 1
+	fi
 	ip link add veth0 netns "$NS_A" type veth peer name veth0 netns "$NS_B" || return 1
-	ip -n "$NS_A" addr add "$IP4_A/24" dev veth0
-	ip -n "$NS_B" addr add "$IP4_B/24" dev veth0
-	ip -n "$NS_A" addr add "$IP6_A/64" dev veth0 nodad
-	ip -n "$NS_B" addr add "$IP6_B/64" dev veth0 nodad
-	ip -n "$NS_A" link set lo up
-	ip -n "$NS_B" link set lo up
-	ip -n "$NS_A" link set veth0 up
+	if [ "${QUIET_LINKS:-1}" = 1 ]; then
+		quiet_pair "$NS_A" veth0 "$NS_B" veth0 || return 1
+	fi
+	ip -n "$NS_A" addr add "$IP4_A/24" dev veth0 &&
+	ip -n "$NS_B" addr add "$IP4_B/24" dev veth0 &&
+	ip -n "$NS_A" addr add "$IP6_A/64" dev veth0 nodad &&
+	ip -n "$NS_B" addr add "$IP6_B/64" dev veth0 nodad &&
+	ip -n "$NS_A" link set lo up &&
+	ip -n "$NS_B" link set lo up &&
+	ip -n "$NS_A" link set veth0 up &&
 	ip -n "$NS_B" link set veth0 up
+}
+
+# Packets both ends of veth0 have sent so far (the links' own counters; /proc/net/dev is the
+# reader's namespace's).
+link_packets() {
+	local ns n=0 p
+	for ns in "$NS_A" "$NS_B"; do
+		p=$(nsenter --net="/run/netns/$ns" awk -F'[: ]+' '$2 == "veth0" { print $12 }' /proc/net/dev)
+		n=$((n + ${p:-0}))
+	done
+	echo "$n"
+}
+
+# Wait until nothing moves on veth0 any more: the link counters stay the same for 0.3 s. For
+# after a test's traffic has ended (its programs exited), before it reads what was counted.
+settle() {
+	local t=${WAIT:-10} end now before after
+	end=$(( ${EPOCHREALTIME/./} + t * 1000000 ))
+	before=$(link_packets)
+	while :; do
+		sleep 0.3
+		after=$(link_packets)
+		[ "$after" = "$before" ] && return 0
+		before=$after
+		now=${EPOCHREALTIME/./}
+		[ "$now" -lt "$end" ] || return 1
+	done
 }
 
 # Run a command in the background and remember it for cleanup; its pid is in $BG_PID.
@@ -87,11 +145,16 @@ flows_where() {
 	fo -j flows | pyjson "print(json.dumps([f for f in d if ($1)]))"
 }
 
-# Wait until CMD succeeds, up to SECONDS (default 5).
+# Wait until CMD succeeds, up to $WAIT seconds (default 10; whole seconds), by the clock: a
+# loaded machine makes the checks slower, not the wait shorter.
 wait_for() {
-	local t=${WAIT:-50}
-	while [ "$t" -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-	return 1
+	local t=${WAIT:-10} end
+	end=$(( ${EPOCHREALTIME/./} + t * 1000000 ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
 }
 
 # Wait until something listens on PORT (tcp, or udp) in namespace NS. `ss` exits 0 even
@@ -103,11 +166,11 @@ wait_listen() { # NS PORT [udp]
 }
 _listening() { nsenter --net="/run/netns/$1" ss "$3" "sport = :$2" | grep -q .; }
 
-# A TCP listener in namespace NS on PORT, serving COUNT bytes to each client: a real program
-# with a known pid. Uses socat: the server process is the one that accepted.
-tcp_server() { # NS ADDR PORT NAME -> BG_PID
+# A TCP echo server (socat, forking one child per client) in namespace NS on ADDR:PORT: a real
+# program with a known pid. nsenter execs it, so $BG_PID is socat itself.
+tcp_server() { # NS ADDR PORT -> BG_PID
 	local ns=$1 addr=$2 port=$3
-	bg ip netns exec "$ns" socat -T 10 "TCP-LISTEN:$port,bind=$addr,reuseaddr,fork" SYSTEM:'cat'
+	bg nsenter --net="/run/netns/$ns" socat -T 10 "TCP-LISTEN:$port,bind=$addr,reuseaddr,fork" SYSTEM:'cat'
 	wait_listen "$ns" "$port"
 }
 

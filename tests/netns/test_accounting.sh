@@ -8,8 +8,8 @@ H="$OUT/tests"
 # input and the output path.
 conntrack_on() { # NS
 	local ns=$1
-	ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_acct=1 || return 1
-	ip netns exec "$ns" nft -f - <<-EOF || return 1
+	nsenter --net="/run/netns/$ns" sysctl -qw net.netfilter.nf_conntrack_acct=1 || return 1
+	nsenter --net="/run/netns/$ns" nft -f - <<-EOF || return 1
 	table inet fo_acct {
 		chain pre { type filter hook prerouting priority 0; ct state new,established,related accept; }
 		chain out { type filter hook output priority 0; ct state new,established,related accept; }
@@ -77,15 +77,12 @@ check_both() { # PROTO PORT MINPKTS
 	assert_ge "$(echo "$a" | cut -d' ' -f2)" "$3" "packets counted"
 }
 
-# Wait until the connection is closed on both sides, so no packet is in flight.
-settle() { sleep 0.5; }
-
 test_tcp_download_8mb_gso_exact_with_conntrack() {
 	setup || return 1
 	bg nsenter --net="/run/netns/$NS_B" "$H/fo_server" -s 8000000 "$IP4_B" 8080 > "$TMPD/srv"
 	wait_for test -s "$TMPD/srv" || return 1
 	in_a "$H/fo_client" -b 1000 -r "$IP4_B" 8080 > /dev/null || return 1
-	settle
+	settle || fail "traffic on veth0 did not stop" || return 1
 	check_both tcp 8080 100 || return 1
 	# GSO: the sender's tc sees super-packets, far fewer than 8 MB / 1500.
 	local pk
@@ -105,7 +102,7 @@ test_tcp_upload_with_loss_and_retransmits_exact_with_conntrack() {
 	before=$(in_a nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
 	in_a "$H/fo_client" -b 6000000 -r "$IP4_B" 8081 > /dev/null || return 1
 	after=$(in_a nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
-	settle
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_ge "$((after - before))" 1 "retransmitted segments" || return 1
 	check_both tcp 8081 100
 }
@@ -119,16 +116,16 @@ test_tcp6_download_gro_exact_with_conntrack() {
 	bg nsenter --net="/run/netns/$NS_B" "$H/fo_server" -s 4000000 "$IP6_B" 8082 > "$TMPD/srv"
 	wait_for test -s "$TMPD/srv" || return 1
 	in_a "$H/fo_client" -b 1000 -r "$IP6_B" 8082 > /dev/null || return 1
-	settle
+	settle || fail "traffic on veth0 did not stop" || return 1
 	check_both tcp 8082 100
 }
 
 test_udp_2mb_echo_exact_with_conntrack() {
 	setup || return 1
 	bg nsenter --net="/run/netns/$NS_B" "$H/fo_server" -u "$IP4_B" 5353 > /dev/null
-	sleep 0.3
+	wait_listen "$NS_B" 5353 udp || fail "server" || return 1
 	in_a "$H/fo_client" -u -b 1400 -c 1500 -r "$IP4_B" 5353 > /dev/null || return 1
-	settle
+	settle || fail "traffic on veth0 did not stop" || return 1
 	check_both udp 5353 3000
 }
 
@@ -142,7 +139,7 @@ test_several_concurrent_transfers_exact_with_conntrack() {
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	sleep 0.5
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(compare_ct "$NS_A" tcp 8083 1 | cut -d' ' -f1)" 4 "four connections" || return 1
 	check_both tcp 8083 100
 }

@@ -3,7 +3,7 @@
 
 # tc filter show prints one "direct-action" line per bpf filter.
 count_ours() { # NS DIR
-	ip netns exec "$1" tc filter show dev veth0 "$2" | grep -c 'flowowner.*direct-action'
+	nsenter --net="/run/netns/$1" tc filter show dev veth0 "$2" | grep -c 'flowowner.*direct-action'
 }
 
 test_attach_shows_one_direct_action_filter_per_direction() {
@@ -11,7 +11,7 @@ test_attach_shows_one_direct_action_filter_per_direction() {
 	fo -n "$NS_A" attach veth0 || fail "attach" || return 1
 	assert_eq "$(count_ours "$NS_A" egress)" 1 "egress filters" || return 1
 	assert_eq "$(count_ours "$NS_A" ingress)" 1 "ingress filters" || return 1
-	ip netns exec "$NS_A" tc filter show dev veth0 egress | grep -q 'flowowner_egress direct-action' ||
+	nsenter --net="/run/netns/$NS_A" tc filter show dev veth0 egress | grep -q 'flowowner_egress direct-action' ||
 		fail "filter not named flowowner_egress"
 }
 
@@ -75,7 +75,7 @@ test_unload_leaves_nothing_behind() {
 	local id
 	for id in $ids; do
 		# Programs go when the last filter and pin go; give RCU a moment.
-		WAIT=30 wait_for sh -c "! bpftool prog show id $id" || fail "program $id still loaded" || return 1
+		wait_for sh -c "! bpftool prog show id $id" || fail "program $id still loaded" || return 1
 	done
 	bpftool link show | grep -q "fo_sock_create\|fo_fork" && fail "tracing links left" && return 1
 	return 0

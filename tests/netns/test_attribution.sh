@@ -9,7 +9,7 @@ H="$OUT/tests"
 helper_bg() { # NS FILE HELPER ARGS...
 	local ns=$1 file=$2; shift 2
 	bg nsenter --net="/run/netns/$ns" "$H/$@" > "$file"
-	WAIT=50 wait_for test -s "$file"
+	wait_for test -s "$file"
 }
 
 # First field after KEY in FILE's line that starts with KEY: `val srv.out ready` -> pid.
@@ -59,7 +59,7 @@ tcp_both_ends() { # ADDR_B
 	in_a "$H/fo_client" -n fo-cli -b 200000 -r "$dst" 8080 > "$TMPD/cli" || fail "client" || return 1
 	cpid=$(val "$TMPD/cli" pid)
 	cport=$(port_of "$TMPD/cli")
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_get "$NS_A" "f['proto']=='tcp' and f['local_port']==$cport" pid comm owner_source)" \
 		"1 $cpid fo-cli socket" "client flow in $NS_A" || return 1
 	assert_eq "$(flow_get "$NS_B" "f['proto']=='tcp' and f['remote_port']==$cport" pid comm owner_source)" \
@@ -161,12 +161,12 @@ test_idle_preexisting_connection_attributed_from_first_packet() {
 	wait_for grep -q accept "$TMPD/srv" || fail "no connection" || return 1
 	cpid=$(val "$TMPD/cli" pid)
 	cport=$(port_of "$TMPD/cli")
-	sleep 0.2 # the handshake and the client's FIN are done before attach
+	settle || fail "traffic on veth0 did not stop" || return 1 # the handshake and the client's FIN are done before attach
 	attach_both || return 1
 	echo go >&7 # now the server sends; the client only receives and acks
 	exec 7>&-
 	wait "$BG_PID"
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_get "$NS_A" "f['proto']=='tcp' and f['local_port']==$cport" pid comm)" \
 		"1 $cpid fo-idle" "idle client's flow" || return 1
 	assert_eq "$(flow_get "$NS_B" "f['proto']=='tcp' and f['remote_port']==$cport" pid comm)" \
@@ -187,7 +187,7 @@ test_forty_short_lived_clients_keep_pid_and_name() {
 		pids+=($!)
 	done
 	wait "${pids[@]}" || fail "a client failed" || return 1
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local want got
 	want=$(for i in $(seq 1 40); do echo "$(port_of "$TMPD/c$i") $(val "$TMPD/c$i" pid) fo-short-$i True $((i * 100 + 8))"; done | sort)
 	got=$(fo -n "$NS_A" -j flows | pyjson "
@@ -216,7 +216,7 @@ test_pid_reuse_never_inherits_flows() {
 	done
 	[ "$p2" = "$p1" ] || fail "could not get pid $p1 again in 30 tries" || return 1
 	port2=$(port_of "$TMPD/c2")
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_get "$NS_A" "f['proto']=='tcp' and f['local_port']==$port1" pid comm owner_exited)" \
 		"1 $p1 fo-reuse-old True" "first process's flow" || return 1
 	assert_eq "$(flow_get "$NS_A" "f['proto']=='tcp' and f['local_port']==$port2" pid comm)" \
@@ -257,9 +257,9 @@ test_socket_passed_with_scm_rights_follows_sender() {
 	wait_for grep -q child "$TMPD/out" || return 1
 	parent=$(val "$TMPD/out" parent)
 	child=$(val "$TMPD/out" child)
-	WAIT=20 wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"pid\": *$parent'" ||
+	wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"pid\": *$parent'" ||
 		fail "parent never owned the flow" || return 1
-	WAIT=30 wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"pid\": *$child'" ||
+	wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"pid\": *$child'" ||
 		fail "child never owned the flow" || return 1
 	wait "$BG_PID"
 	assert_eq "$(flow_get "$NS_A" "f['proto']=='tcp'" pid comm tx_bytes)" \
@@ -277,7 +277,7 @@ test_socket_shared_after_fork_follows_sender() {
 	wait_for grep -q child "$TMPD/out" || return 1
 	parent=$(val "$TMPD/out" parent)
 	child=$(val "$TMPD/out" child)
-	WAIT=30 wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"pid\": *$child'" ||
+	wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | grep -q '\"pid\": *$child'" ||
 		fail "child never owned the flow" || return 1
 	wait "$BG_PID"
 	assert_eq "$(flow_get "$NS_A" "f['proto']=='tcp'" pid comm)" "1 $parent fo_passfd" "last sender owns it"
@@ -292,7 +292,7 @@ test_preforked_server_each_connection_owned_by_its_worker() {
 	for i in 1 2 3 4 5 6; do
 		in_a "$H/fo_client" -b 3000 -r "$IP4_B" 8080 > /dev/null || return 1
 	done
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local want got
 	want=$(awk '$1 == "accept" { print $3, $2 }' "$TMPD/srv" | sort)
 	got=$(fo -n "$NS_B" -j flows | pyjson "
@@ -315,7 +315,7 @@ test_owners_agree_with_ss() {
 		helper_bg "$NS_A" "$TMPD/u$i" fo_client -u -n "fo-ulong-$i" -b 100 -r -w 8000 "$IP6_B" 5353 || return 1
 	done
 	for i in 1 2 3; do wait_for grep -q ready "$TMPD/t$i"; wait_for grep -q ready "$TMPD/u$i"; done
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local ns out
 	for ns in "$NS_A" "$NS_B"; do
 		fo -n "$ns" -j flows > "$TMPD/flows" || return 1
@@ -395,13 +395,13 @@ test_unowned_traffic_has_a_reason() {
 	fo -n "$NS_B" attach veth1 || return 1
 	helper_bg "$nsc" "$TMPD/srv" fo_server "192.168.$((TEST_ID % 250)).2" 8080 || return 1
 	in_a "$H/fo_client" -b 5000 -r "192.168.$((TEST_ID % 250)).2" 8080 > "$TMPD/cli" || return 1
-	sleep 0.2
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(fo -n "$NS_B" -j flows | pyjson "print(sorted(set((f['dev'], f['pid'], f['owner_source'], f.get('unattributed_reason')) for f in d if f['proto']=='tcp')))")" \
 		"[('veth0', 0, 'none', 'forwarded'), ('veth1', 0, 'none', 'forwarded')]" "forwarded TCP in $NS_B" || return 1
 	assert_ge "$(counter non_ip)" 1 "ARP counted as non-IP" || return 1
 	# A UDP datagram to a closed port: B's ICMP port-unreachable is the kernel's.
 	in_a "$H/fo_client" -u -b 10 "$IP4_B" 9 > /dev/null
-	sleep 0.2
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_get "$NS_B" "f['proto']=='icmp'" pid unattributed_reason)" "1 0 kernel" "ICMP error"
 }
 
@@ -439,7 +439,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
 s.bind((src, 0))
 s.sendto(hdr, (dst, 0))
 PY
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_get "$NS_A" "f['local_port']==$cport" pid comm tx_packets)" \
 		"1 $cpid fo-tw $((t0 + 1))" "flow keeps its owner and counts the ACK" || return 1
 	assert_eq "$(counter unattributed_kernel)" "$((k0 + 1))" "TIME_WAIT ACK counted as the kernel's"

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_flows.sh — the owner of each flow, on both ends and in both directions, for real programs.
 
-# Start python's HTTP server in B on PORT; its pid is $BG_PID (ip netns exec execs it).
+# Start python's HTTP server in B on PORT; its pid is $BG_PID (nsenter execs it).
 http_server() { # PORT
 	mkdir -p "/tmp/fo-www-$TEST_ID" && echo "hello from $TEST_ID" > "/tmp/fo-www-$TEST_ID/index.html"
 	on_cleanup "rm -rf /tmp/fo-www-$TEST_ID"
-	bg ip netns exec "$NS_B" /usr/bin/python3 -m http.server "$1" --bind "${2:-$IP4_B}" \
+	bg nsenter --net="/run/netns/$NS_B" /usr/bin/python3 -m http.server "$1" --bind "${2:-$IP4_B}" \
 		--directory "/tmp/fo-www-$TEST_ID"
 	wait_listen "$NS_B" $1
 }
@@ -57,7 +57,7 @@ test_ipv6_tcp_owned_on_both_sides() {
 test_udp_request_and_reply_owned() {
 	setup_pair || return 1
 	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 || return 1
-	bg ip netns exec "$NS_B" socat -T 5 UDP-RECVFROM:9100,bind="$IP4_B",fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat -T 5 UDP-RECVFROM:9100,bind="$IP4_B",fork SYSTEM:cat
 	local srv=$BG_PID out cli
 	wait_listen "$NS_B" 9100 udp || return 1
 	out=$(in_a sh -c 'echo $$; exec socat -T 2 - UDP:'"$IP4_B"':9100' <<<ping) || return 1
@@ -78,11 +78,11 @@ test_udp_request_and_reply_owned() {
 test_procs_lists_the_processes_with_their_traffic() {
 	setup_pair || return 1
 	fo -n "$NS_A" attach veth0 || return 1
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9101,bind="$IP4_B",reuseaddr SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9101,bind="$IP4_B",reuseaddr SYSTEM:cat
 	wait_listen "$NS_B" 9101 || return 1
 	bg in_a sh -c "(head -c 20000 /dev/zero; sleep 30) | socat - TCP:$IP4_B:9101 >/dev/null"
-	WAIT=50 wait_for sh -c "$FO_BIN --pin-dir $PIN -j flows | grep -q '\"remote_port\":9101'" || return 1
-	sleep 0.5
+	wait_for sh -c "$FO_BIN --pin-dir $PIN -j flows | grep -q '\"remote_port\":9101'" || return 1
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local pid
 	pid=$(flows_where 'f["remote_port"]==9101' | pyjson 'print(d[0]["pid"])') || return 1
 	assert_eq "$(fo -j procs | pyjson "p=[p for p in d if p['pid']==$pid][0]; print(p['comm'], p['tx_bytes'] >= 20000, p['threads'] >= 1, p['uid'])")" \
@@ -117,4 +117,20 @@ for port, size, count in ((9101, 1000, 1), (9102, 10, 5), (9103, 300, 2)):
 	# The counters the order came from, exactly: IP + UDP headers on each payload.
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print(sorted((f["remote_port"], f["tx_packets"], f["tx_bytes"]) for f in d if f["proto"] == "udp" and 9100 < f["remote_port"] < 9104))')" \
 		"[(9101, 1, 1028), (9102, 5, 190), (9103, 2, 656)]" "counters" || return 1
+}
+
+# The links setup_pair makes carry only what a test sends: no ARP, neighbour discovery, DAD,
+# router solicitations or MLD reports, before or after traffic. (With QUIET_LINKS=0 the kernel
+# sends a few in the first seconds after link-up, and the first count below is not 0.)
+test_quiet_links_carry_only_the_tests_traffic() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 && fo -n "$NS_B" attach veth0 || return 1
+	sleep 2.5 # MLD reports and DAD go within about two seconds of link-up
+	assert_eq "$(link_packets)" 0 "packets the kernel sent on its own" || return 1
+	in_a ping -c 1 -W 2 "$IP4_B" >/dev/null || fail "ping $IP4_B" || return 1
+	in_a ping -6 -c 1 -W 2 "$IP6_B" >/dev/null || fail "ping $IP6_B" || return 1
+	settle || fail "traffic did not stop" || return 1
+	assert_eq "$(link_packets)" 4 "two echo requests, two replies" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print(sorted((f["proto"], f["comm"], f["tx_packets"], f["rx_packets"]) for f in d))')" \
+		"[('icmp', 'ping', 1, 1), ('icmpv6', 'ping', 1, 1)]" "the only flows in $NS_A"
 }

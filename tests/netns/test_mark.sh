@@ -15,13 +15,13 @@ send_once() { # PATH PORT
 
 # A table "fot" in NS with an input-hook rule counting packets that carry MARK.
 nft_count_mark() { # NS MARK
-	ip netns exec "$1" nft add table inet fot &&
-	ip netns exec "$1" nft add chain inet fot in '{ type filter hook input priority 0; }' &&
-	ip netns exec "$1" nft add rule inet fot in meta mark "$2" counter
+	nsenter --net="/run/netns/$1" nft add table inet fot &&
+	nsenter --net="/run/netns/$1" nft add chain inet fot in '{ type filter hook input priority 0; }' &&
+	nsenter --net="/run/netns/$1" nft add rule inet fot in meta mark "$2" counter
 }
 
 nft_counter() { # NS -> packets counted by the only counter in table inet fot
-	ip netns exec "$1" nft -j list table inet fot |
+	nsenter --net="/run/netns/$1" nft -j list table inet fot |
 		pyjson 'print(sum(e["counter"]["packets"] for r in d["nftables"] if "rule" in r for e in r["rule"]["expr"] if "counter" in e))'
 }
 
@@ -37,15 +37,15 @@ test_ingress_mark_counted_by_nftables_only_for_selected_process() {
 	setup_pair || return 1
 	local sel other
 	sel=$(named fo_sel) && other=$(named fo_other) || return 1
-	bg ip netns exec "$NS_B" "$sel" TCP-LISTEN:9001,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
-	bg ip netns exec "$NS_B" "$other" TCP-LISTEN:9002,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" "$sel" TCP-LISTEN:9001,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" "$other" TCP-LISTEN:9002,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	nft_count_mark "$NS_B" 0x42 || return 1
 	fo -n "$NS_B" attach veth0 || return 1
 	fo mark add comm fo_sel mark 0x42 >/dev/null || return 1
 	wait_listen "$NS_B" 9002 || return 1
 	send_once socat 9001 || fail "client to fo_sel" || return 1
 	send_once socat 9002 || fail "client to fo_other" || return 1
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local rx_sel
 	rx_sel=$(flow_field 'f["local_port"]==9001 and f["dev"]=="veth0"' rx_packets) || return 1
 	assert_ge "$rx_sel" 4 "rx packets of the selected flow" || return 1
@@ -58,7 +58,7 @@ test_egress_priority_lands_in_htb_class() {
 	setup_pair || return 1
 	local prio_cli
 	prio_cli=$(named fo_prio) || return 1
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9003,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9003,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	in_a tc qdisc add dev veth0 root handle 1: htb default 20 || return 1
 	in_a tc class add dev veth0 parent 1: classid 1:10 htb rate 1gbit || return 1
 	in_a tc class add dev veth0 parent 1: classid 1:20 htb rate 1gbit || return 1
@@ -67,7 +67,7 @@ test_egress_priority_lands_in_htb_class() {
 	wait_listen "$NS_B" 9003 || return 1
 	send_once "$prio_cli" 9003 || fail "fo_prio client" || return 1
 	send_once socat 9003 || fail "plain client" || return 1
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local tx sent
 	tx=$(flow_field 'f["comm"]=="fo_prio" and f["proto"]=="tcp"' tx_packets) || return 1
 	assert_eq "$(flow_field 'f["comm"]=="fo_prio"' priority)" "1:10" "flow priority" || return 1
@@ -81,7 +81,7 @@ test_drop_stops_one_program_and_is_counted() {
 	setup_pair || return 1
 	local blocked allowed
 	blocked=$(named fo_blocked) && allowed=$(named fo_allowed) || return 1
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9004,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9004,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	fo -n "$NS_A" attach veth0 || return 1
 	fo mark add comm fo_blocked drop >/dev/null || return 1
 	wait_listen "$NS_B" 9004 || return 1
@@ -101,9 +101,9 @@ test_rules_by_pid_uid_and_cgroup() {
 	mkdir "$cgroot/$cg" || return 1
 	on_cleanup "rmdir $cgroot/$cg"
 	# One connection only (no fork): the listening process is the one that receives.
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9005,bind="$IP4_B",reuseaddr SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9005,bind="$IP4_B",reuseaddr SYSTEM:cat
 	local srv=$BG_PID
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9006,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9006,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	fo -n "$NS_A" attach veth0 || return 1
 	fo -n "$NS_B" attach veth0 || return 1
 	fo mark add pid "$srv" mark 5 >/dev/null || return 1
@@ -115,7 +115,7 @@ test_rules_by_pid_uid_and_cgroup() {
 		"echo hi | timeout 5 socat -T 3 - TCP:$IP4_B:9006,connect-timeout=2" | grep -q hi || fail "uid client" || return 1
 	in_a sh -c "echo \$\$ > $cgroot/$cg/cgroup.procs && echo hi | timeout 5 socat -T 3 - TCP:$IP4_B:9006,connect-timeout=2" |
 		grep -q hi || fail "cgroup client" || return 1
-	sleep 0.3
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_field "f['local_port']==9005 and f['pid']==$srv" mark)" 5 "pid rule on the server's flow" || return 1
 	assert_eq "$(flow_field 'f["uid"]==65534 and f["remote_port"]==9006' mark)" 9 "uid rule" || return 1
 	assert_eq "$(flows_where 'f["remote_port"]==9006 and f["mark"]==11' | pyjson 'print(len(d))')" 1 "cgroup rule"
@@ -125,14 +125,14 @@ test_most_specific_rule_wins() {
 	setup_pair || return 1
 	local cli
 	cli=$(named fo_prec) || return 1
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9007,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9007,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	fo -n "$NS_A" attach veth0 || return 1
 	fo mark add uid 0 mark 1 >/dev/null || return 1
 	fo mark add comm fo_prec mark 2 >/dev/null || return 1
 	wait_listen "$NS_B" 9007 || return 1
 	send_once "$cli" 9007 || return 1
 	send_once socat 9007 || return 1
-	sleep 0.2
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flow_field 'f["comm"]=="fo_prec"' mark)" 2 "comm beats uid" || return 1
 	assert_eq "$(flow_field 'f["comm"]=="socat" and f["remote_port"]==9007' mark)" 1 "uid rule for the rest"
 }
@@ -141,12 +141,12 @@ test_policy_change_applies_to_existing_flow() {
 	setup_pair || return 1
 	local sink
 	sink=$(named fo_sink) || return 1
-	bg ip netns exec "$NS_B" "$sink" TCP-LISTEN:9008,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" "$sink" TCP-LISTEN:9008,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	nft_count_mark "$NS_B" 0x77 || return 1
 	fo -n "$NS_B" attach veth0 || return 1
 	wait_listen "$NS_B" 9008 || return 1
 	bg in_a sh -c "while sleep 0.1; do echo tick; done | socat - TCP:$IP4_B:9008 >/dev/null"
-	WAIT=50 wait_for rx_at_least 9008 6 || fail "no traffic on the long-lived flow" || return 1
+	wait_for rx_at_least 9008 6 || fail "no traffic on the long-lived flow" || return 1
 	assert_eq "$(nft_counter "$NS_B")" 0 "marked before the rule" || return 1
 	local id
 	id=$(fo mark add comm fo_sink mark 0x77) || return 1
@@ -206,13 +206,13 @@ test_mark_routes_one_program_through_another_table() {
 	in_a ip rule add fwmark 0x10/0xff lookup 100 || return 1
 	local routed
 	routed=$(named fo_routed) || return 1
-	bg ip netns exec "$NS_B" socat TCP-LISTEN:9009,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	bg nsenter --net="/run/netns/$NS_B" socat TCP-LISTEN:9009,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	fo -n "$NS_A" attach veth0 && fo -n "$NS_A" attach veth1 || return 1
 	fo mark add comm fo_routed mark 0x10/0xff >/dev/null || return 1
 	wait_listen "$NS_B" 9009 || return 1
 	send_once "$routed" 9009 || fail "fo_routed client" || return 1
 	send_once socat 9009 || fail "plain client" || return 1
-	sleep 0.2
+	settle || fail "traffic on veth0 did not stop" || return 1
 	assert_eq "$(flows_where 'f["comm"]=="fo_routed" and f["proto"]=="tcp"' | pyjson 'print([(f["dev"], f["mark"], f["tx_packets"] > 3) for f in d])')" \
 		"[('veth1', 16, True)]" "fo_routed leaves through table 100's link, marked" || return 1
 	assert_eq "$(flows_where 'f["comm"]=="socat" and f["remote_port"]==9009' | pyjson 'print([(f["dev"], f["mark"]) for f in d])')" \

@@ -4,9 +4,10 @@
 here_view=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # A one-shot TCP sink in B on PORT that reads everything and closes: both sides send a FIN.
+# $BG_PID is the sink (nsenter execs socat); it exits when its one connection ends.
 sink() { # PORT
-	bg ip netns exec "$NS_B" socat -u "TCP-LISTEN:$1,bind=$IP4_B,reuseaddr" OPEN:/dev/null
-	wait_for ip netns exec "$NS_B" sh -c "ss -Htln 'sport = :$1' | grep -q ."
+	bg nsenter --net="/run/netns/$NS_B" socat -u "TCP-LISTEN:$1,bind=$IP4_B,reuseaddr" OPEN:/dev/null
+	wait_listen "$NS_B" "$1"
 }
 
 # A scratch directory removed with the test, in $SCRATCH (not in a subshell: the cleanup
@@ -23,48 +24,62 @@ named_socat() { # NAME
 	ln -s "$(command -v socat)" "$PROG"
 }
 
-# Per-pid byte sums of a JSON array on stdin: "pid rx tx" lines, sorted.
-per_pid_sums() {
+# Per-pid byte sums of a JSON array on stdin, of the rows whose pid is in PIDS (the test's own
+# processes: the kernel's and other tests' rows never enter the comparison): "pid rx tx" lines.
+per_pid_sums() { # PIDS...
 	pyjson 'import collections
+pids = {int(p) for p in "'"$*"'".split()}
 s = collections.defaultdict(lambda: [0, 0])
 for r in d:
-    s[r["pid"]][0] += r["rx_bytes"]; s[r["pid"]][1] += r["tx_bytes"]
+    if r["pid"] in pids:
+        s[r["pid"]][0] += r["rx_bytes"]; s[r["pid"]][1] += r["tx_bytes"]
 print("\n".join("%d %d %d" % (p, v[0], v[1]) for p, v in sorted(s.items())))'
+}
+
+# One transfer of BYTES from A to a sink on PORT in B, by PROG (default socat), over and done:
+# both programs have exited and nothing moves on the link. The sender's pid in $CLIENT.
+transfer_done() { # PORT BYTES [PROG]
+	local sinkpid
+	sink "$1" || fail "sink" || return 1
+	sinkpid=$BG_PID
+	head -c "$2" /dev/zero > "$SCRATCH/data.$1" || return 1
+	bg nsenter --net="/run/netns/$NS_A" "${3:-socat}" -u "OPEN:$SCRATCH/data.$1" "TCP:$IP4_B:$1"
+	CLIENT=$BG_PID
+	wait "$CLIENT" || fail "transfer" || return 1
+	wait "$sinkpid"
+	settle || fail "traffic on veth0 did not stop"
 }
 
 test_top_once_json_totals_match_flows() {
 	setup_pair || return 1
 	fo -n "$NS_A" attach veth0 || return 1
-	sink 8101 || fail "sink" || return 1
-	head -c 300000 /dev/zero | nsenter --net="/run/netns/$NS_A" socat -u - "TCP:$IP4_B:8101" ||
-		fail "transfer" || return 1
-	# The same moment: flows read before and after top agree, so nothing moved between.
-	local try before top after
-	for try in 1 2 3 4 5; do
-		before=$(fo -j flows | per_pid_sums)
-		top=$(fo -j top --once --interval 0.2 | per_pid_sums)
-		after=$(fo -j flows | per_pid_sums)
-		[ "$before" = "$after" ] && break
-	done
-	assert_eq "$before" "$after" "flows stable across top" || return 1
+	scratch || return 1
+	transfer_done 8101 300000 || return 1
+	# Nothing moves any more: flows read before and after top, and top, agree exactly.
+	local before top after
+	before=$(fo -j flows | per_pid_sums "$CLIENT")
+	top=$(fo -j top --once --interval 0.2 | per_pid_sums "$CLIENT")
+	after=$(fo -j flows | per_pid_sums "$CLIENT")
+	assert_eq "$(echo "$before" | cut -d' ' -f1)" "$CLIENT" "the sender's flows" || return 1
+	assert_eq "$after" "$before" "flows stable across top" || return 1
 	assert_eq "$top" "$before" "top per-pid totals versus flows" || return 1
 	# The sender is there, with at least the 300000 bytes it sent, and a rate of zero now.
 	fo -j top --once --interval 0.2 | pyjson '
-r = [r for r in d if r["comm"] == "socat"]
-assert len(r) == 1 and r[0]["tx_bytes"] >= 300000 and r[0]["tx_rate"] == 0.0, r
+r = [r for r in d if r["pid"] == '"$CLIENT"']
+assert len(r) == 1 and r[0]["comm"] == "socat" and r[0]["tx_bytes"] >= 300000 and r[0]["tx_rate"] == 0.0, r
 assert all(k in r[0] for k in ("pid", "user", "uid", "cgroup_id", "cgroup", "rx_rate", "flows")), r
 assert r[0]["user"] == "root" and r[0]["cgroup"].startswith("/"), r' ||
 		fail "top row for the sender" || return 1
 	# Human form: a table with units, and raw numbers with --numeric.
-	fo top --once --interval 0.1 | grep -Eq '^ *[0-9]+ +root +socat .*KiB' || fail "human table" || return 1
-	fo --numeric top --once --interval 0.1 | grep -Eq ' socat .* [0-9]{6,} ' || fail "--numeric table"
+	fo top --once --interval 0.1 | grep -Eq "^ *$CLIENT +root +socat .*KiB" || fail "human table" || return 1
+	fo --numeric top --once --interval 0.1 | grep -Eq "^ *$CLIENT .*socat .* [0-9]{6,} " || fail "--numeric table"
 }
 
 test_top_rates_come_from_two_samples() {
 	setup_pair || return 1
 	fo -n "$NS_A" attach veth0 || return 1
-	bg ip netns exec "$NS_B" socat -u "TCP-LISTEN:8102,bind=$IP4_B,reuseaddr" OPEN:/dev/null
-	wait_for ip netns exec "$NS_B" sh -c "ss -Htln 'sport = :8102' | grep -q ." || return 1
+	bg nsenter --net="/run/netns/$NS_B" socat -u "TCP-LISTEN:8102,bind=$IP4_B,reuseaddr" OPEN:/dev/null
+	wait_for nsenter --net="/run/netns/$NS_B" sh -c "ss -Htln 'sport = :8102' | grep -q ." || return 1
 	# About 200 kB/s for as long as the test runs: a rate top must see during its interval.
 	bg nsenter --net="/run/netns/$NS_A" sh -c \
 		"while :; do head -c 20000 /dev/zero; sleep 0.1; done | socat -u - TCP:$IP4_B:8102"
@@ -84,8 +99,8 @@ test_top_in_a_terminal_shows_the_process_first() {
 	local name="fotop$TEST_ID" prog s="fov$TEST_ID" screen
 	named_socat "$name" || return 1
 	prog=$PROG
-	bg ip netns exec "$NS_B" socat -u "TCP-LISTEN:8103,bind=$IP4_B,reuseaddr" OPEN:/dev/null
-	wait_for ip netns exec "$NS_B" sh -c "ss -Htln 'sport = :8103' | grep -q ." || return 1
+	bg nsenter --net="/run/netns/$NS_B" socat -u "TCP-LISTEN:8103,bind=$IP4_B,reuseaddr" OPEN:/dev/null
+	wait_for nsenter --net="/run/netns/$NS_B" sh -c "ss -Htln 'sport = :8103' | grep -q ." || return 1
 	bg nsenter --net="/run/netns/$NS_A" sh -c \
 		"while :; do head -c 50000 /dev/zero; sleep 0.05; done | '$prog' -u - TCP:$IP4_B:8103"
 	tmux new-session -d -s "$s" -x 200 -y 50 "$FO_BIN --pin-dir $PIN top" || fail "tmux" || return 1
@@ -96,7 +111,7 @@ test_top_in_a_terminal_shows_the_process_first() {
 	wait_for sh -c "! tmux capture-pane -p -t '$s' | grep -q 'warming up'" ||
 		fail "still warming up after the first interval" || return 1
 	# Rows start on line 4, under the title, the keys and the header; the sender leads.
-	WAIT=30 wait_for sh -c "tmux capture-pane -p -t '$s' | sed -n 4,6p | grep -q ' $name '" ||
+	wait_for sh -c "tmux capture-pane -p -t '$s' | sed -n 4,6p | grep -q ' $name '" ||
 		fail "$name not in the first rows: $(tmux capture-pane -p -t "$s")" || return 1
 	tmux send-keys -t "$s" s
 	wait_for sh -c "tmux capture-pane -p -t '$s' | head -1 | grep -q 'sort rx'" || fail "s did not change the sort" || return 1
@@ -124,7 +139,7 @@ test_watch_json_reports_start_and_end_with_owner() {
 	bg nsenter --net="/run/netns/$NS_A" socat -u "OPEN:$out.data" "TCP:$IP4_B:8104"
 	local client=$BG_PID
 	wait "$client"
-	WAIT=50 wait_for grep -q '"type":"flow_end"' "$out" || fail "no flow_end: $(cat "$out")" || return 1
+	wait_for grep -q '"type":"flow_end"' "$out" || fail "no flow_end: $(cat "$out")" || return 1
 	kill -INT "$watch_pid"
 	wait "$watch_pid"
 	assert_eq "$?" 0 "watch exit status after SIGINT" || return 1
@@ -184,7 +199,7 @@ test_watch_reports_lost_events() {
 	local pipe=$!
 	sleep 0.5
 	# 6000 UDP datagrams to distinct ports: 6000 new flows, each a flow_start event.
-	ip netns exec "$NS_A" /usr/bin/python3 -c "
+	nsenter --net="/run/netns/$NS_A" /usr/bin/python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for p in range(20000, 26000):
@@ -210,17 +225,14 @@ test_metrics_parse_and_match_flows() {
 	local prog
 	named_socat 'so"ca\t' || return 1
 	prog=$PROG
-	sink 8105 || return 1
-	head -c 100000 /dev/zero | nsenter --net="/run/netns/$NS_A" "$prog" -u - "TCP:$IP4_B:8105" ||
-		fail "transfer" || return 1
-	local try before m after
-	for try in 1 2 3 4 5; do
-		before=$(fo -j flows | per_pid_sums)
-		m=$(fo metrics --by pid)
-		after=$(fo -j flows | per_pid_sums)
-		[ "$before" = "$after" ] && break
-	done
-	assert_eq "$before" "$after" "flows stable across metrics" || return 1
+	transfer_done 8105 100000 "$prog" || return 1
+	# Nothing moves any more: flows before and after metrics, and metrics, agree exactly.
+	local before m after
+	before=$(fo -j flows | per_pid_sums "$CLIENT")
+	m=$(fo metrics --by pid)
+	after=$(fo -j flows | per_pid_sums "$CLIENT")
+	assert_eq "$(echo "$before" | cut -d' ' -f1)" "$CLIENT" "the sender's flows" || return 1
+	assert_eq "$after" "$before" "flows stable across metrics" || return 1
 	local got
 	got=$(echo "$m" | /usr/bin/python3 -c '
 import sys, collections
@@ -228,15 +240,16 @@ from prometheus_client.parser import text_string_to_metric_families
 s = collections.defaultdict(lambda: [0, 0])
 fams = {f.name: f for f in text_string_to_metric_families(sys.stdin.read())}
 for x in fams["flowowner_process_bytes"].samples:
-    s[int(x.labels["pid"])][0 if x.labels["direction"] == "rx" else 1] += int(x.value)
     assert x.labels["dev"] == "veth0", x
+    if int(x.labels["pid"]) == int(sys.argv[1]):
+        s[int(x.labels["pid"])][0 if x.labels["direction"] == "rx" else 1] += int(x.value)
 names = {x.labels["comm"] for x in fams["flowowner_process_bytes"].samples}
 assert "so\"ca\\x5ct" in names, names
 assert fams["flowowner_process_bytes"].type == "counter"
 assert fams["flowowner_flows"].type == "gauge"
 assert fams["flowowner_packets"].samples[0].value > 0
 assert {x.labels["reason"] for x in fams["flowowner_unattributed_reason_packets"].samples} >= {"kernel", "no_socket"}
-print("\n".join("%d %d %d" % (p, v[0], v[1]) for p, v in sorted(s.items())))') ||
+print("\n".join("%d %d %d" % (p, v[0], v[1]) for p, v in sorted(s.items())))' "$CLIENT") ||
 		fail "metrics did not parse: $m" || return 1
 	assert_eq "$got" "$before" "metrics per-pid byte totals versus flows" || return 1
 	# The same families as JSON, for scripts.

@@ -228,6 +228,6 @@ test_xdp_unload_removes_it() {
 	ip -n "$NS_B" link show veth0 | grep -q xdp && fail "xdpgeneric left in $NS_B" && return 1
 	in_a tc filter show dev veth0 ingress | grep -q flowowner && fail "companion filter left" && return 1
 	# Programs go when the last attachment and pin go; give RCU a moment.
-	WAIT=30 wait_for sh -c "! bpftool prog show id $id" || fail "fo_xdp (id $id) still loaded" || return 1
+	wait_for sh -c "! bpftool prog show id $id" || fail "fo_xdp (id $id) still loaded" || return 1
 	return 0
 }
