@@ -186,25 +186,46 @@ test_watch_count_and_timeout_end_it() {
 	wait
 }
 
+# Whether watch (PID) is reading: it has opened its single-reader lock, which it does after
+# it read the counters it reports lost events against.
+watch_running() { # PID
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q -e flowowner-events -e "$PIN/"
+}
+
 test_watch_reports_lost_events() {
 	setup_pair || return 1
 	fo -n "$NS_A" attach veth0 || return 1
-	local out lost0 lost1
+	local out fifo wpid rpid lost0 lost1 k
 	scratch || return 1
-	out=$SCRATCH/lost
+	out=$SCRATCH/lost fifo=$SCRATCH/fifo
+	mkfifo "$fifo" || return 1
+	# Nobody reads the pipe at first: watch blocks once it is full, the ring buffer (256 KiB)
+	# fills, and the BPF side counts what it could not put there.
+	exec 8<> "$fifo"
+	"$FO_BIN" --pin-dir "$PIN" -j watch --timeout 60 > "$fifo" 8<&- &
+	wpid=$!
+	on_cleanup "kill $wpid"
+	wait_for watch_running "$wpid" || fail "watch did not start" || return 1
 	lost0=$(fo -j status | pyjson 'print(d["counters"]["events_lost"])')
-	# The reader does not read for 3 s: watch blocks on the full pipe, the ring buffer
-	# (256 KiB) fills, and the BPF side counts what it could not put there.
-	fo -j watch --timeout 6 | (sleep 3; cat > "$out") &
-	local pipe=$!
-	sleep 0.5
 	# 6000 UDP datagrams to distinct ports: 6000 new flows, each a flow_start event.
-	nsenter --net="/run/netns/$NS_A" /usr/bin/python3 -c "
+	in_a /usr/bin/python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for p in range(20000, 26000):
     s.sendto(b'x', ('$IP4_B', p))" || fail "udp burst" || return 1
-	wait "$pipe"
+	cat < "$fifo" > "$out" 8<&- &
+	rpid=$!
+	exec 8<&-
+	# Once an event sent after the reader started comes through, watch has emptied the ring:
+	# nothing is lost any more, and the count watch gives at its end is the whole count.
+	for k in $(seq 30000 30050); do
+		in_a /usr/bin/python3 -c "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('$IP4_B', $k))"
+		WAIT=1 wait_for grep -q '"remote_port":3' "$out" && break
+	done
+	grep -q '"remote_port":3' "$out" || fail "watch never caught up" || return 1
+	kill -INT "$wpid"
+	wait "$wpid" || fail "watch exit status" || return 1
+	wait "$rpid"
 	lost1=$(fo -j status | pyjson 'print(d["counters"]["events_lost"])')
 	[ "$lost1" -gt "$lost0" ] || fail "nothing was lost ($lost0 -> $lost1): the test did not overflow" || return 1
 	assert_eq "$(pyjson_lines "$out")" "$((lost1 - lost0))" "lost events reported versus fo_stats"
