@@ -524,6 +524,19 @@ int fo_snapshot(struct snapshot_args *args)
 		e.flags = FO_PROC_SNAPSHOT;
 		e.snap_gen = gen;
 		bpf_map_update_elem(&fo_procs, &e.pid, &e, BPF_ANY);
+		/* A process leaving as the walk passes (or a zombie, still listed): its exit hook
+		 * may have marked the entry just overwritten. Its last thread drops signal->live
+		 * before that hook runs, so live read after the write catches exactly the exits
+		 * the hook could not see; a later hook finds this entry and marks it itself. */
+		if (BPF_CORE_READ(t, signal, live.counter) == 0) {
+			struct proc_entry *pe = bpf_map_lookup_elem(&fo_procs, &e.pid);
+
+			if (pe) {
+				pe->flags |= FO_PROC_EXITED;
+				pe->exit_ns = fo_now();
+				pe->threads = 0;
+			}
+		}
 		nproc++;
 		nthr += n;
 	}
