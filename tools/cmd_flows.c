@@ -189,18 +189,9 @@ static const struct tcol flow_cols[] = {
 	{ "Cgroup", false, c_cgroup, NULL },
 };
 
-static int print_json(struct listing *l, size_t n, bool pretty)
+static void row_json(struct jw *w, const void *row)
 {
-	struct jw *w = jw_open(stdout, pretty);
-	size_t i;
-
-	if (!w)
-		return -ENOMEM;
-	jw_start_array(w);
-	for (i = 0; i < n; i++)
-		flow_row_json(w, listing_row(l, i));
-	jw_end_array(w);
-	return jw_close(w);
+	flow_row_json(w, row);
 }
 
 int cmd_flows(struct cli *cli, int argc, char **argv)
@@ -264,14 +255,10 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 	l.v = &v;
 	l.sel = sel;
 	if (!err) {
-		if (cli->json) {
-			err = print_json(&l, n, cli->pretty);
-		} else {
-			struct trows rows = { .n = n, .row = listing_row, .ctx = &l };
+		struct trows rows = { .n = n, .row = listing_row, .ctx = &l };
 
-			err = table_print(stdout, flow_cols, sizeof(flow_cols) / sizeof(flow_cols[0]),
-					  &rows, cli->numeric, out_colour());
-		}
+		err = rows_print(stdout, flow_cols, sizeof(flow_cols) / sizeof(flow_cols[0]), &rows,
+				 row_json, cli->json, cli->pretty, cli->numeric, out_colour());
 	}
 	ret = EXIT_OK;
 	if (err) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_metrics.c — `flowowner metrics`: the counters in Prometheus text format, for scrapers. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,60 +290,61 @@ static int state_render(void *ctx, char **body, size_t *len)
 	return err;
 }
 
+/* --listen: checked now, so a bad address is a usage error; the exporter parses it again. */
+static int parse_listen(const char *arg, void *dest)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (exporter_parse_listen(arg, &ss, &len))
+		return -EINVAL;
+	*(const char **)dest = arg;
+	return 0;
+}
+
+static int parse_poll(const char *arg, void *dest)
+{
+	unsigned int *ms = dest;
+	double poll;
+	char *end;
+
+	errno = 0;
+	poll = strtod(arg, &end);
+	if (errno || end == arg || *end || !(poll >= 0) || poll > 3600)
+		return -EINVAL;
+	*ms = (unsigned int)(poll * 1000);
+	return 0;
+}
+
 int cmd_metrics(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "poll", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char *const by_choices[] = { "pid", NULL };
 	struct metrics_state st = { .cli = cli };
 	struct exporter_ops ops = { .render = state_render, .tick = state_tick, .ctx = &st,
 				    .poll_ms = 1000 };
 	__u64 counters[FO_STAT_MAX];
 	const char *dev = NULL, *listen = NULL;
-	struct sockaddr_storage ss;
 	struct flow_view v;
 	bool by_pid = false;
-	socklen_t sslen;
-	double poll;
+	int by = 0;
 	json_t *fams;
-	char *end;
-	int opt, err, ret;
+	int err, ret;
+	const struct opt opts[] = {
+		{ .name = "dev", .kind = OPT_STR, .dest = &dev },
+		{ .name = "listen", .kind = OPT_FUNC, .dest = &listen, .parse = parse_listen,
+		  .what = "not ADDR:PORT ([ADDR]:PORT for IPv6, :PORT for all)" },
+		{ .name = "by", .kind = OPT_CHOICE, .dest = &by, .choices = by_choices,
+		  .what = "only pid", .seen = &by_pid },
+		{ .name = "poll", .kind = OPT_FUNC, .dest = &ops.poll_ms, .parse = parse_poll,
+		  .what = "seconds, 0 (only at scrapes) to 3600" },
+		{ .name = NULL },
+	};
+	const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd': dev = optarg; break;
-		case 'l':
-			if (exporter_parse_listen(optarg, &ss, &sslen))
-				return fo_usage("metrics", "--listen %s: not ADDR:PORT ([ADDR]:PORT for IPv6, :PORT for all)", optarg);
-			listen = optarg;
-			break;
-		case 'b':
-			if (strcmp(optarg, "pid"))
-				return fo_usage("metrics", "--by %s: only pid", optarg);
-			by_pid = true;
-			break;
-		case 'P':
-			errno = 0;
-			poll = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(poll >= 0) || poll > 3600)
-				return fo_usage("metrics", "--poll %s: seconds, 0 (only at scrapes) to 3600", optarg);
-			ops.poll_ms = (unsigned int)(poll * 1000);
-			break;
-		default:
-			return fo_usage("metrics", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return fo_usage("metrics", "%s: unexpected argument", argv[optind]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "metrics", &co, argc, argv);
 	if (ret)
 		return ret;
+	(void)by; /* one choice: that it was given is what counts */
 	ret = view_filter_init(cli, dev, &st.flt);
 	if (ret)
 		return ret;

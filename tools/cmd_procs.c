@@ -56,8 +56,9 @@ static const void *listing_row(void *ctx, size_t i)
 	return r;
 }
 
-static void proc_row_json(struct jw *w, const struct proc_row *r)
+static void proc_row_json(struct jw *w, const void *row)
 {
+	const struct proc_row *r = row;
 	const struct proc_entry *p = r->p;
 	bool exited = p->flags & FO_PROC_EXITED;
 
@@ -165,20 +166,6 @@ static const struct tcol proc_cols[] = {
 	{ "Cgroup", false, c_cgroup, NULL },
 };
 
-static int print_json(struct listing *l, bool pretty)
-{
-	struct jw *w = jw_open(stdout, pretty);
-	size_t i;
-
-	if (!w)
-		return -ENOMEM;
-	jw_start_array(w);
-	for (i = 0; i < l->v->nprocs; i++)
-		proc_row_json(w, listing_row(l, i));
-	jw_end_array(w);
-	return jw_close(w);
-}
-
 int cmd_procs(struct cli *cli, int argc, char **argv)
 {
 	unsigned long long pidns_ref = 0;
@@ -217,17 +204,13 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 		return ret;
 	err = view_sum_procs(&v, NULL, false, &sums, &nsums);
 	if (!err) {
+		struct trows rows = { .n = v.nprocs, .row = listing_row, .ctx = &l };
+
 		l.v = &v;
 		l.sums = sums;
 		l.nsums = nsums;
-		if (cli->json) {
-			err = print_json(&l, cli->pretty);
-		} else {
-			struct trows rows = { .n = v.nprocs, .row = listing_row, .ctx = &l };
-
-			err = table_print(stdout, proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]),
-					  &rows, cli->numeric, out_colour());
-		}
+		err = rows_print(stdout, proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]), &rows,
+				 proc_row_json, cli->json, cli->pretty, cli->numeric, out_colour());
 	}
 	ret = EXIT_OK;
 	if (err) {

@@ -480,6 +480,25 @@ int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct tro
 	return err;
 }
 
+int rows_print(FILE *f, const struct tcol *cols, size_t ncols, const struct trows *rows,
+	       void (*row_json)(struct jw *w, const void *row), bool json, bool pretty,
+	       bool numeric, bool colour)
+{
+	struct jw *w;
+	size_t i;
+
+	if (!json)
+		return table_print(f, cols, ncols, rows, numeric, colour);
+	w = jw_open(f, pretty);
+	if (!w)
+		return -ENOMEM;
+	jw_start_array(w);
+	for (i = 0; i < rows->n; i++)
+		row_json(w, rows->row(rows->ctx, i));
+	jw_end_array(w);
+	return jw_close(w);
+}
+
 struct jw *jw_open(FILE *f, bool pretty)
 {
 	struct jw *w = calloc(1, sizeof(*w));

@@ -94,6 +94,11 @@ struct trows {
 /* Aligned columns under a header, like ss: text left, numbers right, no trailing blanks. */
 int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct trows *rows,
 		bool numeric, bool colour);
+/* The one choice every listing makes: ROWS as a JSON array (each row written by ROW_JSON) with
+ * JSON, else as the table of COLS. Returns 0 or -errno. */
+int rows_print(FILE *f, const struct tcol *cols, size_t ncols, const struct trows *rows,
+	       void (*row_json)(struct jw *w, const void *row), bool json, bool pretty,
+	       bool numeric, bool colour);
 /* Cell helpers for typed rows. */
 size_t cell_str(char *buf, size_t len, const char *s); /* NULL prints "-" */
 size_t cell_u64(char *buf, size_t len, __u64 v);

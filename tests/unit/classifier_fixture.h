@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowowner.h"
 #include "pins.h"
 #include "classifier.skel.h"
+#include "test.h"
 
 struct cls_fixture {
 	struct classifier *skel;
@@ -64,6 +66,26 @@ static inline struct fo_counters cls_fixture_stats(const struct cls_fixture *fx)
 				sum.v[i] += per[cpu].v[i];
 	free(per);
 	return sum;
+}
+
+/* How a fixture test's main begins: 1 (SKIP printed) without root, -1 (FAIL printed) when SETUP
+ * fails, 0 to run the tests. */
+static inline int cls_fixture_start(int (*setup)(void), const char *skip_name,
+				    const char *fail_name)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		printf("SKIP %s (needs root for BPF)\n", skip_name);
+		return 1;
+	}
+	err = setup();
+	if (!ASSERT_OK(err, "setup")) {
+		fprintf(stderr, "  setup: %s\n", strerror(-err));
+		printf("FAIL %s\n", fail_name);
+		return -1;
+	}
+	return 0;
 }
 
 /* The programs and maps go; so do the pins, which outlive the process otherwise. */

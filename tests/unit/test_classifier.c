@@ -924,18 +924,12 @@ static int setup(void)
 
 int main(void)
 {
-	int err;
+	int st = cls_fixture_start(setup, "test_classifier", "classifier_setup");
 
-	if (geteuid() != 0) {
-		SKIP_TEST(test_classifier, "needs root for BPF");
+	if (st > 0)
 		return 0;
-	}
-	err = setup();
-	if (!ASSERT_OK(err, "setup")) {
-		fprintf(stderr, "  setup: %s\n", strerror(-err));
-		printf("FAIL classifier_setup\n");
+	if (st < 0)
 		goto cleanup;
-	}
 
 	RUN_TEST(test_tcp4_egress_keys_local_as_source);
 	RUN_TEST(test_tcp4_ingress_keys_local_as_destination);

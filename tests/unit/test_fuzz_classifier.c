@@ -320,18 +320,12 @@ static int setup(void)
 
 int main(void)
 {
-	int err;
+	int st = cls_fixture_start(setup, "test_fuzz_frames_fail_open_and_count_once", "fuzz_setup");
 
-	if (geteuid() != 0) {
-		SKIP_TEST(test_fuzz_frames_fail_open_and_count_once, "needs root for BPF");
+	if (st > 0)
 		return 0;
-	}
-	err = setup();
-	if (!ASSERT_OK(err, "setup")) {
-		fprintf(stderr, "  setup: %s\n", strerror(-err));
-		printf("FAIL fuzz_setup\n");
+	if (st < 0)
 		goto cleanup;
-	}
 	RUN_TEST(test_fuzz_frames_fail_open_and_count_once);
 cleanup:
 	cls_fixture_destroy(&fx);
