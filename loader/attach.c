@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* attach.c — putting the programs on devices and taking them off, and remembering where. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -637,14 +638,12 @@ int detach_all(const char *pin_dir, struct fo_err *e)
 	for (i = 0; i < n; i++) {
 		struct attach_rec *r = &recs[i];
 		struct nl_sock nl = {};
-		__u64 ino;
+		char path[PATH_MAX];
 
-		/* A namespace that is gone took its devices and filters with it. */
-		if (netns_inode(r->val.netns, &ino) || ino != r->key.netns_ino) {
-			attach_forget(pin_dir, &r->key);
-			continue;
-		}
-		if (nl_open(&nl, r->val.netns)) {
+		/* The namespace by its identity, wherever the attach ran (-n, nsenter, a
+		 * container's unnamed one): one that is gone took its devices and filters. */
+		if (netns_find(r->val.netns, r->key.netns_ino, r->val.netns_cookie, path,
+			       sizeof(path)) || nl_open_path(&nl, path)) {
 			attach_forget(pin_dir, &r->key);
 			continue;
 		}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,78 @@ static int cookie_here(void *data)
 int netns_cookie(const char *name, __u64 *cookie)
 {
 	return netns_run(name, cookie_here, cookie);
+}
+
+static int cookie_at(const char *path, __u64 *cookie)
+{
+	int self = -1, target, err, ret;
+
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return -errno;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (setns(target, CLONE_NEWNET)) {
+		err = -errno;
+		goto out;
+	}
+	ret = cookie_here(cookie);
+	if (setns(self, CLONE_NEWNET))
+		abort(); /* see netns_run */
+	err = ret;
+out:
+	if (self >= 0)
+		close(self);
+	close(target);
+	return err;
+}
+
+/* PATH is namespace INO, and (when COOKIE is set) the very one: inode numbers are reused
+ * after a namespace dies, cookies never are. */
+static bool netns_is(const char *path, __u64 ino, __u64 cookie)
+{
+	struct stat st;
+	__u64 c = 0;
+
+	if (stat(path, &st) || st.st_ino != ino)
+		return false;
+	return !cookie || (!cookie_at(path, &c) && c == cookie);
+}
+
+/* Every entry of DIR as "DIR/ENTRY/TAIL" (TAIL may be ""), checked with netns_is. */
+static bool scan_for(const char *dir, const char *tail, __u64 ino, __u64 cookie, char *buf,
+		     size_t len)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		int n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		n = snprintf(buf, len, "%s/%s%s", dir, de->d_name, tail);
+		if (n > 0 && (size_t)n < len)
+			found = netns_is(buf, ino, cookie);
+	}
+	closedir(d);
+	return found;
+}
+
+int netns_find(const char *name, __u64 ino, __u64 cookie, char *buf, size_t len)
+{
+	if (name && *name && !netns_path(name, buf, len) && netns_is(buf, ino, cookie))
+		return 0;
+	if (!netns_path(NULL, buf, len) && netns_is(buf, ino, cookie))
+		return 0;
+	if (scan_for("/run/netns", "", ino, cookie, buf, len) ||
+	    scan_for("/proc", "/ns/net", ino, cookie, buf, len))
+		return 0;
+	return -ENOENT;
 }

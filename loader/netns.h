@@ -3,6 +3,8 @@
 #ifndef FO_NETNS_H
 #define FO_NETNS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 /* Path of a named namespace, or of the caller's own for NULL/"". */
@@ -11,6 +13,10 @@ int netns_path(const char *name, char *buf, unsigned long len);
 int netns_inode(const char *name, __u64 *ino);
 /* The namespace's cookie, as SO_NETNS_COOKIE and bpf_get_netns_cookie() name it. */
 int netns_cookie(const char *name, __u64 *cookie);
+/* A path that opens namespace INO (and COOKIE, when not 0) wherever it is: its name NAME
+ * under /run/netns, the caller's own, any other name there, or any process's /proc/PID/ns/net.
+ * -ENOENT when no path reaches it (it is gone). */
+int netns_find(const char *name, __u64 ino, __u64 cookie, char *buf, size_t len);
 /* Run FN inside the namespace on this thread, then come back. */
 int netns_run(const char *name, int (*fn)(void *data), void *data);
 

@@ -58,24 +58,18 @@ static int socket_setup(struct nl_sock *nl)
 	return 0;
 }
 
-int nl_open(struct nl_sock *nl, const char *netns)
+int nl_open_path(struct nl_sock *nl, const char *path)
 {
-	char path[4096];
 	int target = -1, saved = -1;
 	int err, rerr;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->seq = (unsigned int)time(NULL);
 
-	if (!netns || !netns[0]) {
+	if (!path) {
 		err = socket_setup(nl);
 		goto out;
 	}
-	if (!netns_name_ok(netns)) {
-		err = -EINVAL;
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/run/netns/%s", netns);
 	target = open(path, O_RDONLY | O_CLOEXEC);
 	if (target < 0) {
 		err = -errno;
@@ -107,6 +101,20 @@ out:
 	if (saved >= 0)
 		close(saved);
 	return err;
+}
+
+int nl_open(struct nl_sock *nl, const char *netns)
+{
+	char path[4096];
+
+	if (!netns || !netns[0])
+		return nl_open_path(nl, NULL);
+	if (!netns_name_ok(netns)) {
+		memset(nl, 0, sizeof(*nl));
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	return nl_open_path(nl, path);
 }
 
 void nl_close(struct nl_sock *nl)

@@ -20,6 +20,8 @@ struct nl_sock {
  * Only the socket creation happens inside the namespace; the calling thread returns to
  * its own namespace before this returns, so pins and files stay where they are. */
 int nl_open(struct nl_sock *nl, const char *netns);
+/* The same in the namespace PATH opens (/run/netns/X, /proc/PID/ns/net; NULL: the caller's). */
+int nl_open_path(struct nl_sock *nl, const char *path);
 void nl_close(struct nl_sock *nl);
 
 /* Send NLH (NLM_F_ACK is added) and run every reply through CB (may be NULL) until the

@@ -101,3 +101,51 @@ test_prio_option_sets_filter_priority() {
 	fo -n "$NS_A" attach veth0 --prio 777 || return 1
 	in_a tc filter show dev veth0 egress | grep -q 'pref 777 bpf' || fail "prio 777 not used"
 }
+
+# Our filters on DEV, both directions, as tc in the namespace PATH opens sees them.
+ours_at() { # NSPATH DEV
+	{ nsenter --net="$1" tc filter show dev "$2" ingress; nsenter --net="$1" tc filter show dev "$2" egress; } 2>/dev/null |
+		grep -c 'flowowner'
+}
+
+# unload finds every attachment by its namespace's identity, wherever the attach ran: the
+# namespace unload itself runs in, here a veth pair of the test's own, kept down so it sends
+# nothing.
+test_unload_clears_an_attach_made_in_its_own_namespace() {
+	local h="fo${TEST_ID}h"
+	ip link add "$h" type veth peer name "fo${TEST_ID}p" || return 1
+	on_cleanup "ip link del $h"
+	fo attach "$h" || return 1
+	assert_eq "$(ours_at /proc/self/ns/net "$h")" 2 "filters after attach" || return 1
+	fo unload || fail "unload" || return 1
+	assert_eq "$(ours_at /proc/self/ns/net "$h")" 0 "filters after unload" || return 1
+	tc qdisc show dev "$h" | grep -q clsact && fail "clsact left on $h" && return 1
+	[ -e "$PIN" ] && fail "pins left" && return 1
+	return 0
+}
+
+# ...inside a namespace entered with nsenter (the attach saw it as its own, with no name),
+# and inside one that has no name at all, only a process holding it (a container's).
+test_unload_clears_attaches_made_through_nsenter_and_in_unnamed_namespaces() {
+	local u="fo${TEST_ID}u" holder
+	setup_pair || return 1
+	in_a "$FO_BIN" --pin-dir "$PIN" attach veth0 || fail "attach through nsenter" || return 1
+	bg unshare --net sleep 60
+	holder=$BG_PID
+	wait_for sh -c "[ \$(readlink /proc/$holder/ns/net) != \$(readlink /proc/self/ns/net) ]" ||
+		fail "no namespace of its own for $holder" || return 1
+	ip link add "$u" type veth peer name "${u}p" || return 1
+	on_cleanup "ip link del ${u}p"
+	ip link set "$u" netns "/proc/$holder/ns/net" || return 1
+	nsenter --net="/proc/$holder/ns/net" "$FO_BIN" --pin-dir "$PIN" attach "$u" --egress ||
+		fail "attach in the unnamed namespace" || return 1
+	assert_eq "$(ours_at "/run/netns/$NS_A" veth0) $(ours_at "/proc/$holder/ns/net" "$u")" "2 1" \
+		"filters after the attaches" || return 1
+	fo unload || fail "unload" || return 1
+	assert_eq "$(ours_at "/run/netns/$NS_A" veth0) $(ours_at "/proc/$holder/ns/net" "$u")" "0 0" \
+		"filters after unload from the host" || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact && fail "clsact left in $NS_A" && return 1
+	nsenter --net="/proc/$holder/ns/net" tc qdisc show dev "$u" | grep -q clsact &&
+		fail "clsact left in the unnamed namespace" && return 1
+	return 0
+}
