@@ -176,10 +176,12 @@ static struct flow_rec *recs_map(size_t max)
 
 void reader_flows_free(struct flow_rec *recs)
 {
-	char *p = (char *)recs - RECS_HDR;
+	char *p;
 
-	if (recs)
-		munmap(p, *(size_t *)p);
+	if (!recs)
+		return;
+	p = (char *)recs - RECS_HDR;
+	munmap(p, *(size_t *)p);
 }
 
 int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)

@@ -333,10 +333,11 @@ void ob_pad(struct obuf *o, size_t n)
 	}
 }
 
-/* Decimal digits of V at the end of a 20-byte buffer; returns where they start. */
-static char *u64_digits(__u64 v, char end[20])
+/* Decimal digits of V ending before BUF[20] (20 digits hold any __u64); returns where they
+ * start. */
+static char *u64_digits(__u64 v, char buf[21])
 {
-	char *p = end + 20;
+	char *p = &buf[20];
 
 	do {
 		*--p = '0' + v % 10;
@@ -347,9 +348,9 @@ static char *u64_digits(__u64 v, char end[20])
 
 void ob_u64(struct obuf *o, __u64 v)
 {
-	char d[20], *p = u64_digits(v, d);
+	char d[21], *p = u64_digits(v, d);
 
-	ob_write(o, p, d + 20 - p);
+	ob_write(o, p, &d[20] - p);
 }
 
 int ob_flush(struct obuf *o)
@@ -376,8 +377,8 @@ size_t cell_str(char *buf, size_t len, const char *s)
 
 size_t cell_u64(char *buf, size_t len, __u64 v)
 {
-	char d[20], *p = u64_digits(v, d);
-	size_t n = d + 20 - p;
+	char d[21], *p = u64_digits(v, d);
+	size_t n = &d[20] - p;
 
 	if (n >= len)
 		n = len - 1;
