@@ -207,16 +207,17 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	att = json_array();
 	for (i = 0; i < n; i++) {
 		const struct attach_rec *r = &recs[i];
-		char handle[16];
+		char handle[16], dev[4 * sizeof(r->val.dev) + 1], netns[4 * sizeof(r->val.netns) + 1];
 		json_t *row;
 
 		if (cli->netns && r->val.netns_cookie != cookie)
 			continue;
 		row = json_object();
 		snprintf(handle, sizeof(handle), "0x%x", r->val.handle);
-		json_object_set_new(row, "dev", json_string(r->val.dev));
+		json_object_set_new(row, "dev", json_string(utf8_text(r->val.dev, dev, sizeof(dev))));
 		json_object_set_new(row, "ifindex", json_integer(r->key.ifindex));
-		json_object_set_new(row, "netns", json_string(r->val.netns));
+		json_object_set_new(row, "netns",
+				    json_string(utf8_text(r->val.netns, netns, sizeof(netns))));
 		json_object_set_new(row, "netns_cookie", json_integer((json_int_t)r->val.netns_cookie));
 		json_object_set_new(row, "direction", json_string(fo_dir_name(r->key.dir)));
 		json_object_set_new(row, "prio", json_integer(r->val.prio));

@@ -677,6 +677,32 @@ static size_t escape(const char *str, size_t n, char *out)
 	return o - out;
 }
 
+const char *utf8_text(const char *s, char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0, k;
+
+	while (i < n && (u[i] < 0x80 || utf8_decode(u + i, n - i, &k) >= 0))
+		i += u[i] < 0x80 ? 1 : k;
+	if (i == n || !len)
+		return s; /* valid already: nothing to copy */
+	for (i = 0; i < n && o + 5 < len;) {
+		if (u[i] >= 0x80 && utf8_decode(u + i, n - i, &k) < 0) {
+			o += snprintf(buf + o, len - o, "\\x%02x", u[i]);
+			i++;
+			continue;
+		}
+		k = u[i] < 0x80 ? 1 : k;
+		if (o + k >= len)
+			break;
+		memcpy(buf + o, u + i, k);
+		o += k;
+		i += k;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 size_t json_escape(const char *s, char *out, size_t len)
 {
 	size_t n = strlen(s);

@@ -70,6 +70,9 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* Unix time in ns as seconds with a fraction (a JSON number, exact to the ns). */
 void jw_unix_ns(struct jw *w, __u64 ns);
+/* S as jansson will take it: each byte that is not part of valid UTF-8 becomes the text \xNN,
+ * as jw_string writes it (json_string refuses such a string, and the field would be lost). */
+const char *utf8_text(const char *s, char *buf, size_t len);
 /* The escaped form of S with its quotes, as jw_string writes it, into OUT (for tests). */
 size_t json_escape(const char *s, char *out, size_t len);
 

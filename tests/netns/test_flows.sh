@@ -134,3 +134,24 @@ test_quiet_links_carry_only_the_tests_traffic() {
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print(sorted((f["proto"], f["comm"], f["tx_packets"], f["rx_packets"]) for f in d))')" \
 		"[('icmp', 'ping', 1, 1), ('icmpv6', 'ping', 1, 1)]" "the only flows in $NS_A"
 }
+
+# A device name may hold any byte but '/', ':' and blanks, UTF-8 or not. flows -j stays valid JSON
+# and keeps the field: stray bytes come out as the text \xNN (jansson refused such a string, and
+# the row lost its "dev").
+test_flows_json_keeps_a_device_name_that_is_not_utf8() {
+	setup_pair || return 1
+	local odd=$'fo\xff\xc3x'
+	ip -n "$NS_A" link set veth0 down && ip -n "$NS_A" link set veth0 name "$odd" &&
+		ip -n "$NS_A" link set "$odd" up || return 1
+	ip -n "$NS_A" addr add "$IP4_A/24" dev "$odd" 2>/dev/null
+	fo -n "$NS_A" attach "$odd" || return 1
+	in_a /usr/bin/python3 -c '
+import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], 9111))' "$IP4_B" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print([f.get("dev") for f in d if f["proto"] == "udp" and f["remote_port"] == 9111])')" \
+		"['fo\\\\xff\\\\xc3x']" "dev of the flow, as text" || return 1
+	assert_eq "$(fo -n "$NS_A" -p flows | pyjson 'print(sum(1 for f in d if f["remote_port"] == 9111))')" 1 \
+		"indented JSON parses too" || return 1
+	assert_eq "$(fo -n "$NS_A" -j status | pyjson 'print(sorted({a.get("dev") for a in d["attachments"]}))')" \
+		"['fo\\\\xff\\\\xc3x']" "status names the device too" || return 1
+}

@@ -290,6 +290,22 @@ static void test_json_escape_every_pair_and_sequence(void)
 	ASSERT_STREQ(out, "\"a\\\\xffb\\u00E9\"", "stray byte as text, valid one as \\u");
 }
 
+static void test_utf8_text_makes_any_name_acceptable_to_jansson(void)
+{
+	char buf[64];
+	const char *plain = "caf\xc3\xa9-veth0";
+	json_t *v;
+
+	ASSERT_TRUE(utf8_text(plain, buf, sizeof(buf)) == plain, "valid UTF-8 passes as it is");
+	ASSERT_STREQ(utf8_text("fo\xff\xc3x", buf, sizeof(buf)), "fo\\xff\\xc3x", "stray bytes as text");
+	v = json_string(utf8_text("\xed\xa0\x80\xc3\xa9", buf, sizeof(buf)));
+	ASSERT_TRUE(v != NULL, "jansson takes the result (a surrogate is not UTF-8)");
+	ASSERT_STREQ(json_string_value(v), "\\xed\\xa0\\x80\xc3\xa9", "valid part kept");
+	json_decref(v);
+	utf8_text("\xff\xff\xff\xff\xff\xff", buf, 12);
+	ASSERT_TRUE(strlen(buf) < 12, "never overruns a small buffer");
+}
+
 /* Small random documents through both writers: byte for byte the same, compact and indented. */
 static void write_value(struct jw *w, json_t *v)
 {
@@ -465,6 +481,7 @@ int main(void)
 	RUN_TEST(test_prom_text_format);
 	RUN_TEST(test_json_escape_every_byte);
 	RUN_TEST(test_json_escape_every_pair_and_sequence);
+	RUN_TEST(test_utf8_text_makes_any_name_acceptable_to_jansson);
 	RUN_TEST(test_jw_writes_what_jansson_writes);
 	RUN_TEST(test_jw_unix_time_is_exact);
 	RUN_TEST(test_fmt_bytes_matches_printf);
