@@ -180,6 +180,19 @@ drop_all_but() {
 		grep -v -x -E "$(echo "${1:-^$}" | tr ',' '|')" | paste -sd, -
 }
 
+# conntrack in namespace NS, counting bytes: the independent witness of a flow's layer-3
+# bytes. A rule that uses ct state loads it, on the input and the output path.
+conntrack_on() { # NS
+	local ns=$1
+	nsenter --net="/run/netns/$ns" sysctl -qw net.netfilter.nf_conntrack_acct=1 || return 1
+	nsenter --net="/run/netns/$ns" nft -f - <<-EOF || return 1
+	table inet fo_acct {
+		chain pre { type filter hook prerouting priority 0; ct state new,established,related accept; }
+		chain out { type filter hook output priority 0; ct state new,established,related accept; }
+	}
+	EOF
+}
+
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 skip() { echo "SKIP $_test_name ($*)"; exit 0; }
 

@@ -4,19 +4,6 @@
 
 H="$OUT/tests"
 
-# conntrack in both namespaces, counting bytes: a rule that uses ct state loads it, on the
-# input and the output path.
-conntrack_on() { # NS
-	local ns=$1
-	nsenter --net="/run/netns/$ns" sysctl -qw net.netfilter.nf_conntrack_acct=1 || return 1
-	nsenter --net="/run/netns/$ns" nft -f - <<-EOF || return 1
-	table inet fo_acct {
-		chain pre { type filter hook prerouting priority 0; ct state new,established,related accept; }
-		chain out { type filter hook output priority 0; ct state new,established,related accept; }
-	}
-	EOF
-}
-
 setup() {
 	setup_pair || return 1
 	TMPD=$(mktemp -d /tmp/fo-acct-test.XXXXXX) || return 1
