@@ -144,7 +144,8 @@ int pins_check_version(const char *pin_dir)
 	return err;
 }
 
-int pins_remove(const char *pin_dir)
+/* Unlink every entry of PIN_DIR, leaving the dir (and the lock held on it). */
+static int pins_clear(const char *pin_dir)
 {
 	struct dirent *de;
 	DIR *d;
@@ -161,6 +162,13 @@ int pins_remove(const char *pin_dir)
 			err = -errno;
 	}
 	closedir(d);
+	return err;
+}
+
+int pins_remove(const char *pin_dir)
+{
+	int err = pins_clear(pin_dir);
+
 	if (rmdir(pin_dir) && errno != ENOENT && !err)
 		err = -errno;
 	return err;
@@ -390,6 +398,15 @@ int pins_load(const char *pin_dir, const struct fo_limits *lim, char *err_msg, s
 		err = pins_check_version(pin_dir);
 		if (err)
 			snprintf(err_msg, errlen, "pins are from another flowowner version: run 'flowowner unload' first");
+		return err;
+	}
+	/* Not loaded, yet pins may be there: a load that died part way (SIGKILL, OOM, power)
+	 * before the classifier's pin, which is pinned last, said it was complete. Under the
+	 * lock nobody else is loading, so what is there is that dead load's: it goes, and
+	 * this load starts clean instead of failing on "File exists". */
+	err = pins_clear(pin_dir);
+	if (err) {
+		snprintf(err_msg, errlen, "cannot remove the pins of an unfinished load: %s", strerror(-err));
 		return err;
 	}
 	err = load_tracing(pin_dir, lim, err_msg, errlen);

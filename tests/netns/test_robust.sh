@@ -245,3 +245,28 @@ test_netns_option_needs_sys_admin_and_says_so() {
 	[ -e "$PIN/fo_tc_egress" ] && fail "loaded although the attach could not happen" && return 1
 	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter"
 }
+
+# An attach killed (SIGKILL: no cleanup runs) at any point of its load leaves what the next
+# plain attach replaces by itself: it succeeds, counts, and unload then leaves nothing.
+test_attach_killed_anywhere_in_its_load_is_completed_by_the_next() {
+	local ms pid flows
+	setup_pair || return 1
+	for ms in 5 60 150 300 500 800; do
+		"$FO_BIN" --pin-dir "$PIN" -n "$NS_A" attach veth0 >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(printf '0.%03d' "$ms")"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		assert_rc 0 fo -n "$NS_A" attach veth0 || fail "attach after a kill at $ms ms: $ERR" || return 1
+		assert_eq "$(count_ours "$NS_A" ingress) $(count_ours "$NS_A" egress)" "1 1" \
+			"filters after a kill at $ms ms" || return 1
+		in_a ping -c 1 -W 2 "$IP4_B" >/dev/null || fail "ping" || return 1
+		flows=$(fo -n "$NS_A" -j flows | pyjson 'print(sum(1 for f in d if f["proto"] == "icmp" and f["comm"] == "ping"))')
+		assert_eq "$flows" 1 "ping's flow after a kill at $ms ms" || return 1
+		assert_rc 0 fo unload || return 1
+		[ -e "$PIN" ] && fail "pins left after unload (kill at $ms ms): $(ls "$PIN" | tr '\n' ' ')" && return 1
+		assert_eq "$(count_ours "$NS_A" ingress) $(count_ours "$NS_A" egress)" "0 0" \
+			"filters after unload (kill at $ms ms)" || return 1
+	done
+	return 0
+}
