@@ -178,8 +178,12 @@ condition() { # off|empty|on
 	case $1 in
 	empty) empty_on ;;
 	on) attach_both ;;
-	esac
+	esac || return 1
+	settle
 }
+# Unloading frees the maps (RCU callbacks, kworkers) and loading walks every process: let that
+# finish before a measured run starts, or it falls on whichever condition runs next.
+settle() { sleep "${BENCH_SETTLE:-1}"; }
 
 # "run_time_ns run_cnt" of the empty program, and of every flowowner program (per name too).
 empty_stats() {
@@ -234,6 +238,9 @@ fig_http() {
 	}
 	CONF
 	log "http: nginx + wrk, ${HTTP_SECS}s x $HTTP_ROUNDS rounds x {off,empty,on} x {keepalive,close}, then bpf_stats"
+	# Connection: close runs through tens of thousands of client ports: all of them, in a's own
+	# namespace, so a reused port meets no TIME_WAIT entry of the last round.
+	in_a sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 	bg in_b nginx -p "$dir" -c "$dir/nginx.conf"
 	srv=$BG_PID
 	local t=50
@@ -311,6 +318,7 @@ fig_throughput() {
 		if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
 		for cond in $order; do
 			if [ "$cond" = on ]; then attach_both; else unload_all; fi || log "throughput: $cond failed"
+			settle
 			for t in tcp udp; do
 				v=$(iperf_once $t) || { log "throughput: iperf3 $t failed"; continue; }
 				printf '%s\t%s\t%s\t%s\n' "$r" "$cond" "$t" "$v" >>"$RES/throughput.tsv"
