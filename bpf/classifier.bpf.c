@@ -64,10 +64,15 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv || flow_reopened(fv, &p)) {
-		if (egress)
-			owner_egress(skb, &k, &r);
-		else
-			owner_ingress_new(skb, &k, &p, &r);
+		if (p.quoted)
+			owner_related(data, data_end, &p, &k, egress, &r);
+		if (r.source == FO_SRC_NONE) {
+			/* Not an ICMP error about a flow with an owner: the packet's own. */
+			if (egress)
+				owner_egress(skb, &k, &r);
+			else
+				owner_ingress_new(skb, &k, &p, &r);
+		}
 		if (r.source != FO_SRC_NONE)
 			owner_refresh(&r.owner);
 		fv = fv ? flow_restart(&k, fv, &r, now, c) : flow_create(&k, &r, now, c);
@@ -88,8 +93,11 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 
 			if (!so || !so->owner.pid) {
 				/* The kernel's control sockets (TIME_WAIT ACKs and RSTs leave on
-				 * them) are raw and never owned. */
-				pkt_why = full->type == SOCK_RAW_FO ? FO_WHY_KERNEL : FO_WHY_NO_OWNER;
+				 * them) are raw and never owned. An ICMP error about a flow leaves
+				 * on one too, and is that flow's. */
+				if (fv->source != FO_SRC_RELATED)
+					pkt_why = full->type == SOCK_RAW_FO ? FO_WHY_KERNEL
+									    : FO_WHY_NO_OWNER;
 			} else if (so->owner.pid != fv->owner.pid ||
 				   so->owner.start_ns != fv->owner.start_ns ||
 				   (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&

@@ -54,6 +54,54 @@ static __always_inline void flow_init(struct flow_value *nv, const struct resolv
 	nv->owner_ns = now;
 }
 
+/*
+ * An ICMP error belongs to the flow it quotes. The quote is the packet as it travelled: an
+ * error arriving quotes what this host sent (its source is local), an error leaving quotes
+ * what this host received (its destination is local). Records the quoted key for related_to
+ * and, when that flow has an owner, makes it the error's. New error rows only.
+ */
+static __always_inline void owner_related(void *data, void *data_end, const struct pkt_info *p,
+					  const struct flow_key *k, int egress, struct resolved *r)
+{
+	struct flow_key q = {};
+	struct flow_value *qv;
+	__u32 off = p->inner_off & 0x3ff; /* parse_l4 took it below 0x400 */
+
+	q.netns_cookie = k->netns_cookie;
+	q.ifindex = k->ifindex;
+	q.family = k->family;
+	q.proto = p->quoted;
+	q.local_port = k->local_port;
+	q.remote_port = p->quoted == IPPROTO_ICMP || p->quoted == IPPROTO_ICMPV6 ? 0 : k->remote_port;
+	if (p->family == 4) {
+		struct iphdr *ih = data + off;
+
+		if ((void *)(ih + 1) > data_end)
+			return;
+		q.local[0] = egress ? ih->daddr : ih->saddr;
+		q.remote[0] = egress ? ih->saddr : ih->daddr;
+	} else {
+		struct ipv6hdr *ih = data + off;
+
+		if ((void *)(ih + 1) > data_end)
+			return;
+		if (egress) {
+			__builtin_memcpy(q.local, &ih->daddr, 16);
+			__builtin_memcpy(q.remote, &ih->saddr, 16);
+		} else {
+			__builtin_memcpy(q.local, &ih->saddr, 16);
+			__builtin_memcpy(q.remote, &ih->daddr, 16);
+		}
+	}
+	bpf_map_update_elem(&fo_related, k, &q, BPF_ANY);
+	qv = bpf_map_lookup_elem(&fo_flows, &q);
+	if (!qv || qv->source == FO_SRC_NONE)
+		return;
+	r->owner = qv->owner;
+	r->source = FO_SRC_RELATED;
+	r->reason = FO_WHY_NONE;
+}
+
 /* Insert a new flow owned per R. Returns the entry in the map, or NULL if it could not be made. */
 static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 						      const struct resolved *r, __u64 now,

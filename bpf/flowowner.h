@@ -21,6 +21,7 @@
 #define FO_DEFAULT_MAX_PROCS 32768
 #define FO_MAX_RULES 256 /* in force at once; fo_policy holds two sets during a restore */
 #define FO_MAX_ATTACH 256
+#define FO_MAX_RELATED 8192 /* ICMP error rows that remember the flow they quote */
 
 enum fo_dir {
 	FO_DIR_INGRESS = 0,
@@ -36,6 +37,7 @@ enum fo_source {
 	FO_SRC_LISTENER = 3, /* inherited from the listening socket */
 	FO_SRC_SNAPSHOT = 4, /* recorded by the task-file walk at attach */
 	FO_SRC_FLOW = 5,     /* matched to the flow another packet attributed (ICMP echo) */
+	FO_SRC_RELATED = 6,  /* an ICMP error, owned by the flow it quotes */
 };
 
 /* Why a packet has no owner (flows -j "unattributed_reason"). */
@@ -86,6 +88,8 @@ struct fo_counters {
  * both directions of one connection share an entry. The namespace cookie and
  * ifindex are part of the key, so two namespaces never mix.
  * ICMP echo: local_port carries the echo identifier.
+ * ICMP errors (quoted_proto != 0): the ports are the quoted flow's, as this host sees that
+ * flow, and icmp_type tells the errors about one flow apart; fo_related holds the quoted key.
  */
 struct flow_key {
 	__u64 netns_cookie;
@@ -96,7 +100,8 @@ struct flow_key {
 	__u32 local[4];    /* network byte order; IPv4 uses local[0] */
 	__u32 remote[4];
 	__u16 remote_port; /* host byte order */
-	__u16 pad0;
+	__u8 icmp_type;    /* ICMP errors only, else 0 */
+	__u8 quoted_proto; /* ICMP errors only: the quoted packet's protocol, else 0 */
 	__u32 pad1;
 };
 

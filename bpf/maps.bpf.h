@@ -83,6 +83,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_shape SEC(".maps");
 
+/* ICMP error row key -> the key of the flow it quotes, for flows -j "related_to". Written
+ * only when an error row is made; an evicted entry loses related_to, never the row. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FO_MAX_RELATED);
+	__type(key, struct flow_key);
+	__type(value, struct flow_key);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_related SEC(".maps");
+
 /*
  * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path reads the coarse clock: a few ns
  * instead of ~30, and jiffy resolution is plenty for first/last seen and a 1 s owner TTL.

@@ -35,6 +35,12 @@ struct pkt_info {
 	__u8 icmp_echo; /* 1 echo request, 2 echo reply: ports carry the identifier */
 	__u32 l3_off;
 	__u32 l3_len; /* from the IP header; 0 when it does not say (jumbo, BIG TCP) */
+	/* ICMP errors: the quoted packet's protocol (0: not an error), the error's type, and
+	 * where the quoted IP header starts. Ports are then the quoted packet's, swapped, so
+	 * flow_key_fill orients them as this host sees the quoted flow. */
+	__u8 quoted;
+	__u8 icmp_type;
+	__u16 inner_off;
 };
 
 struct vlan_hdr_fo {
@@ -42,10 +48,68 @@ struct vlan_hdr_fo {
 	__be16 proto;
 };
 
-/* Transport ports, flags and echo ids. Returns FO_WHY_NONE or why the packet cannot be keyed. */
-static __always_inline int parse_l4(void *l4, void *data_end, struct pkt_info *p)
+static __always_inline int icmp_is_error(__u8 proto, __u8 type)
 {
-	__u8 *b = l4;
+	if (proto == IPPROTO_ICMP)
+		/* destination unreachable (incl. frag needed), source quench, time exceeded,
+		 * parameter problem */
+		return type == 3 || type == 4 || type == 11 || type == 12;
+	/* destination unreachable, packet too big, time exceeded, parameter problem */
+	return type >= 1 && type <= 4;
+}
+
+/*
+ * The packet an ICMP error quotes, at OFF: its protocol and ports. Leaves p->quoted 0 when the
+ * quote is too short to say, so the error is keyed by its addresses alone.
+ */
+static __always_inline void parse_quote(void *data, void *data_end, __u32 off, struct pkt_info *p)
+{
+	__u8 *b;
+	__u8 proto;
+
+	if (p->family == 4) {
+		struct iphdr *ih = data + off;
+		__u32 ihl;
+
+		if ((void *)(ih + 1) > data_end || ih->version != 4)
+			return;
+		ihl = ih->ihl * 4;
+		if (ihl < sizeof(*ih) || ihl > 60)
+			return;
+		proto = ih->protocol;
+		/* A later fragment quoted carries no ports: the error still names its protocol. */
+		b = (ih->frag_off & bpf_htons(IP_OFFSET)) ? NULL : data + off + ihl;
+	} else {
+		struct ipv6hdr *ih = data + off;
+
+		if ((void *)(ih + 1) > data_end || ih->version != 6)
+			return;
+		proto = ih->nexthdr;
+		b = data + off + sizeof(*ih);
+	}
+	if (!proto)
+		return;
+	p->quoted = proto;
+	p->inner_off = off;
+	p->sport = 0;
+	p->dport = 0;
+	if (!b || (void *)(b + 4) > data_end)
+		return;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		p->dport = ((__u16)b[0] << 8) | b[1]; /* swapped: see struct pkt_info */
+		p->sport = ((__u16)b[2] << 8) | b[3];
+	} else if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) &&
+		   (void *)(b + 8) <= data_end) {
+		/* A quoted echo: its identifier, as the echo's own flow is keyed. */
+		p->sport = ((__u16)b[4] << 8) | b[5];
+		p->dport = p->sport;
+	}
+}
+
+/* Transport ports, flags and echo ids. Returns FO_WHY_NONE or why the packet cannot be keyed. */
+static __always_inline int parse_l4(void *data, void *data_end, __u32 off, struct pkt_info *p)
+{
+	__u8 *b = data + off;
 
 	switch (p->proto) {
 	case IPPROTO_TCP:
@@ -73,6 +137,11 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct pkt_info *p
 			p->icmp_echo = (b[0] == ICMP_ECHO || b[0] == ICMPV6_ECHO_REQUEST) ? 1 : 2;
 			p->sport = ((__u16)b[4] << 8) | b[5];
 			p->dport = p->sport;
+		} else if (icmp_is_error(p->proto, b[0]) && off < 0x400) {
+			p->icmp_type = b[0];
+			parse_quote(data, data_end, off + 8, p);
+			if (!p->quoted)
+				p->icmp_type = 0;
 		}
 		return FO_WHY_NONE;
 	default:
@@ -102,7 +171,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off, str
 		return FO_WHY_FRAGMENT;
 	if (ihl > 60)
 		return FO_WHY_UNPARSED;
-	return parse_l4(data + off + ihl, data_end, p);
+	return parse_l4(data, data_end, off + ihl, p);
 }
 
 static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, struct pkt_info *p)
@@ -158,7 +227,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, str
 			p->proto = nexthdr;
 			if (l4off > 0xffff)
 				return FO_WHY_UNPARSED;
-			return parse_l4(data + l4off, data_end, p);
+			return parse_l4(data, data_end, l4off, p);
 		}
 	}
 	/* Longer chains than we walk: count, but do not guess ports. */
@@ -235,9 +304,14 @@ static __always_inline void flow_key_fill(struct flow_key *k, const struct pkt_i
 		k->local_port = p->dport;
 		k->remote_port = p->sport;
 	}
-	/* An echo's identifier names the local socket; the remote side has no port. */
-	if (p->icmp_echo)
-		k->remote_port = 0;
+	/* An echo's identifier names the local socket; the remote side has no port. An error
+	 * row is the quoted flow's: its ports, its protocol and the error's type in the key. */
+	if (p->icmp_echo | p->quoted) {
+		if (p->icmp_echo)
+			k->remote_port = 0;
+		k->icmp_type = p->icmp_type;
+		k->quoted_proto = p->quoted;
+	}
 }
 
 #endif

@@ -54,6 +54,9 @@ int fo_xdp(struct xdp_md *ctx)
 		r.source = FO_SRC_NONE;
 		/* Provisional: the companion replaces it with the owner or the real reason. */
 		r.reason = p.icmp_echo ? FO_WHY_KERNEL : FO_WHY_NO_SOCKET;
+		/* An ICMP error about a flow with an owner needs no socket: it is owned here. */
+		if (p.quoted)
+			owner_related(data, data_end, &p, &k, 0, &r);
 		fv = fv ? flow_restart(&k, fv, &r, now, c) : flow_create(&k, &r, now, c);
 		if (!fv) {
 			if (c)
@@ -92,7 +95,11 @@ int fo_xdp(struct xdp_md *ctx)
 static __always_inline void resolve_ingress(struct __sk_buff *skb, const struct flow_key *k,
 					    const struct pkt_info *p, struct resolved *r)
 {
-	owner_ingress_new(skb, k, p, r);
+	r->source = FO_SRC_NONE;
+	if (p->quoted)
+		owner_related((void *)(long)skb->data, (void *)(long)skb->data_end, p, k, 0, r);
+	if (r->source == FO_SRC_NONE)
+		owner_ingress_new(skb, k, p, r);
 	if (r->source != FO_SRC_NONE)
 		owner_refresh(&r->owner);
 }

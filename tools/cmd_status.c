@@ -39,7 +39,8 @@ static const char *const stat_names[FO_STAT_WHY_BASE] = {
 };
 
 static const char *const map_names[] = { FO_PIN_FLOWS, FO_PIN_PROCS, FO_PIN_POLICY, FO_PIN_ATTACH,
-					  FO_PIN_CONFIG, FO_PIN_STATS, FO_PIN_SHAPE };
+					  FO_PIN_CONFIG, FO_PIN_STATS, FO_PIN_SHAPE,
+					  FO_PIN_RELATED };
 
 static int link_row(const char *name, int fd, void *data)
 {

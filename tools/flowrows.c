@@ -4,12 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "attach.h"
 #include "cgname.h"
 #include "cli.h"
 #include "flowrows.h"
 #include "netns.h"
 #include "output.h"
+#include "pin_names.h"
+#include "pins.h"
 
 const char *source_name(int source)
 {
@@ -19,6 +23,7 @@ const char *source_name(int source)
 	case FO_SRC_LISTENER: return "listener";
 	case FO_SRC_SNAPSHOT: return "snapshot";
 	case FO_SRC_FLOW: return "flow";
+	case FO_SRC_RELATED: return "related";
 	}
 	return "none";
 }
@@ -64,6 +69,8 @@ int view_load(const char *pin_dir, struct flow_view *v)
 	}
 	if (v->nprocs)
 		qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
+	/* ICMP error rows name the flow they quote; an older pin set has no such map. */
+	v->related_fd = pins_get(pin_dir, FO_PIN_RELATED);
 	cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
 	v->unix_offset_ns = reader_unix_offset_ns();
 	return err;
@@ -99,6 +106,8 @@ void view_free(struct flow_view *v)
 	free(v->procs);
 	free(v->att);
 	cgroup_table_free(&v->cg);
+	if (v->related_fd > 0)
+		close(v->related_fd);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -290,6 +299,7 @@ const char *flow_comm(struct flow_view *v, const struct flow_rec *f)
 void flow_row_fill(struct flow_view *v, const struct flow_rec *f, struct flow_row *r)
 {
 	const struct flow_value *fv = &f->val;
+	struct flow_key q;
 
 	r->f = f;
 	flow_ident_fill(v, &f->key, &r->id);
@@ -314,6 +324,16 @@ void flow_row_fill(struct flow_view *v, const struct flow_rec *f, struct flow_ro
 	}
 	r->cnt = f->cnt;
 	r->source = source_name(fv->source);
+	/* An ICMP error row: the flow it quotes, as fo_related recorded it. */
+	r->related = f->key.quoted_proto && v->related_fd > 0 &&
+		     !bpf_map_lookup_elem(v->related_fd, &f->key, &q);
+	if (r->related) {
+		r->rel_proto = proto_name(q.proto, r->rel_pbuf, sizeof(r->rel_pbuf));
+		fmt_addr(q.family, q.local, r->rel_local, sizeof(r->rel_local));
+		fmt_addr(q.family, q.remote, r->rel_remote, sizeof(r->rel_remote));
+		r->rel_local_port = q.local_port;
+		r->rel_remote_port = q.remote_port;
+	}
 	r->mark = fv->verdict & FO_ACT_MARK ? fv->mark : 0;
 	r->has_priority = (fv->verdict & FO_ACT_PRIORITY) != 0;
 	if (r->has_priority)
@@ -357,6 +377,21 @@ void flow_row_json(struct jw *w, const struct flow_row *r)
 	if (r->reason) {
 		jw_key(w, "unattributed_reason");
 		jw_string(w, r->reason);
+	}
+	if (r->related) {
+		jw_key(w, "related_to");
+		jw_start_object(w);
+		jw_key(w, "proto");
+		jw_string(w, r->rel_proto);
+		jw_key(w, "local");
+		jw_string(w, r->rel_local);
+		jw_key(w, "local_port");
+		jw_u64(w, r->rel_local_port);
+		jw_key(w, "remote");
+		jw_string(w, r->rel_remote);
+		jw_key(w, "remote_port");
+		jw_u64(w, r->rel_remote_port);
+		jw_end_object(w);
 	}
 	jw_key(w, "mark");
 	jw_u64(w, r->mark);

@@ -34,6 +34,7 @@ struct owner_memo {
 };
 
 struct flow_view {
+	int related_fd; /* fo_related, or <= 0 when the pins have none */
 	struct flow_rec *flows;
 	size_t nflows;
 	struct proc_entry *procs;
@@ -104,6 +105,10 @@ struct flow_row {
 	struct flow_counts cnt;
 	const char *source;
 	const char *reason; /* NULL when owned */
+	bool related;       /* an ICMP error row: related_to names the flow it quotes */
+	const char *rel_proto;
+	char rel_pbuf[8], rel_local[64], rel_remote[64];
+	__u16 rel_local_port, rel_remote_port;
 	__u32 mark;
 	bool has_priority;
 	char priority[16];

@@ -2,8 +2,8 @@
 # test_packet_attribution.sh — the packet path on real topologies: a router with its own service
 # (transit is forwarded, not its listener's), IP fragments, ICMP errors, and loopback.
 
-# A third namespace C behind B, which routes between A and C: A - R(=B) - C. No IPv6 on these
-# links unless a test turns it on, so the kernel's own neighbour discovery stays out.
+# A third namespace C behind B, which routes between A and C: A - R(=B) - C. The kernel's own
+# IPv6 traffic (ND, MLD) is kept out of every assertion by selecting rows by port or quote.
 setup_router() {
 	setup_pair || return 1
 	TMPD=$(mktemp -d /tmp/fo-pkt-test.XXXXXX) || return 1
@@ -103,3 +103,113 @@ print(t['veth1']['rx_bytes'] == t['veth0']['tx_bytes'] >= 300000, t['veth0']['rx
 
 test_router_transit_forwarded_not_its_listeners() { router_transit; }
 test_router_transit_forwarded_not_its_listeners_xdp() { router_transit --xdp; }
+
+# The ICMP error rows in NS whose related_to is of PROTO, as tuples.
+error_rows() { # NS PROTO
+	fo -n "$1" -j flows | pyjson "print(sorted((f['proto'], f['pid'], f['owner_source'], f.get('unattributed_reason'), f['related_to']['proto'], f['related_to']['local'], f['related_to']['local_port'], f['related_to']['remote'], f['related_to']['remote_port']) for f in d if f.get('related_to', {}).get('proto') == '$2'))"
+}
+
+# A UDP datagram to a closed port, from two sockets of one process: each port-unreachable is a
+# row of its own, owned by the sender, naming the flow it quotes; on the receiver it is the
+# kernel's, about a flow nobody owns.
+udp_closed_port() { # FAMILY ADDR_A ADDR_B ICMP
+	local fam=$1 a=$2 b=$3 icmp=$4 out pid p1 p2
+	setup_router || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_B" attach veth0 || return 1
+	out=$(in_a /usr/bin/python3 - "$fam" "$b" <<'PY'
+import os, socket, sys, time
+fam = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
+ports = []
+for i in range(2):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.connect((sys.argv[2], 9))
+    s.send(b'x' * 20)
+    s.settimeout(2)
+    try:
+        s.recv(100)
+    except ConnectionRefusedError:
+        pass
+    ports.append(s.getsockname()[1])
+print(os.getpid(), *ports)
+PY
+) || return 1
+	read -r pid p1 p2 <<< "$out"
+	sleep 0.2
+	assert_eq "$(error_rows "$NS_A" udp)" \
+		"[('$icmp', $pid, 'related', None, 'udp', '$a', $(( p1 < p2 ? p1 : p2 )), '$b', 9), ('$icmp', $pid, 'related', None, 'udp', '$a', $(( p1 < p2 ? p2 : p1 )), '$b', 9)]" \
+		"port-unreachable rows on the sender" || return 1
+	assert_eq "$(error_rows "$NS_B" udp)" \
+		"[('$icmp', 0, 'none', 'kernel', 'udp', '$b', 9, '$a', $(( p1 < p2 ? p1 : p2 ))), ('$icmp', 0, 'none', 'kernel', 'udp', '$b', 9, '$a', $(( p1 < p2 ? p2 : p1 )))]" \
+		"port-unreachable rows on the receiver"
+}
+
+test_udp4_closed_port_error_owned_by_sender() { udp_closed_port 4 "$IP4_A" "$IP4_B" icmp; }
+test_udp6_closed_port_error_owned_by_sender() { udp_closed_port 6 "$IP6_A" "$IP6_B" icmpv6; }
+
+# A TCP connect through R to an address R has an unreachable route for: R answers with ICMP
+# host unreachable, and on A that error is the connecting process's.
+test_tcp_connect_refused_by_router_error_owned_by_connector() {
+	local out pid port
+	setup_router || return 1
+	ip -n "$NS_B" route add unreachable "$NET_C.99/32" || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	out=$(in_a /usr/bin/python3 - "$NET_C.99" <<'PY'
+import os, socket, sys
+s = socket.socket()
+s.settimeout(3)
+try:
+    s.connect((sys.argv[1], 8080))
+except OSError as e:
+    print(os.getpid(), s.getsockname()[1], e.errno)
+PY
+) || return 1
+	read -r pid port errno <<< "$out"
+	assert_eq "$errno" 113 "connect failed with EHOSTUNREACH" || return 1
+	sleep 0.2
+	assert_eq "$(error_rows "$NS_A" tcp)" "[('icmp', $pid, 'related', None, 'tcp', '$IP4_A', $port, '$NET_C.99', 8080)]" \
+		"host-unreachable row on A"
+}
+
+# A drop rule for a process drops the errors about its flows too. A's tc sees only ingress, so
+# the process's datagrams leave while B's port-unreachable about them arrives: without the rule
+# the process reads ECONNREFUSED, with it the error never reaches it.
+test_drop_rule_drops_the_errors_about_its_flows() {
+	local pid
+	setup_router || return 1
+	in_b sysctl -qw net.ipv4.icmp_ratelimit=0 || return 1
+	fo -n "$NS_A" attach veth0 --ingress || return 1
+	mkfifo "$TMPD/go" || return 1
+	bg nsenter --net="/run/netns/$NS_A" /usr/bin/python3 - "$IP4_A" "$IP4_B" "$TMPD/go" > "$TMPD/out" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 4000))
+s.connect((sys.argv[2], 9))
+s.settimeout(1)
+print('pid', os.getpid(), flush=True)
+s.recv(100)  # B's datagram from port 9 makes the flow, found by lookup: this process's
+for phase in ('free', 'ruled'):
+    open(sys.argv[3]).read()
+    s.send(b'x')
+    try:
+        s.recv(100)
+        r = 'data'
+    except ConnectionRefusedError:
+        r = 'refused'
+    except socket.timeout:
+        r = 'timeout'
+    print(phase, r, flush=True)
+PY
+	wait_for grep -q pid "$TMPD/out" || return 1
+	pid=$(awk '$1 == "pid" { print $2 }' "$TMPD/out")
+	in_b /usr/bin/python3 -c "
+import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$IP4_B', 9)); s.sendto(b'y', ('$IP4_A', 4000))" || return 1
+	echo > "$TMPD/go"
+	wait_for grep -q free "$TMPD/out" || return 1
+	fo mark add pid "$pid" drop > /dev/null || return 1
+	echo > "$TMPD/go"
+	WAIT=30 wait_for grep -q ruled "$TMPD/out" || return 1
+	assert_eq "$(grep -v pid "$TMPD/out" | tr '\n' ' ')" "free refused ruled timeout " "the error reaches the process, then not" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print([(f['pid'], f['owner_source'], f['rx_packets'], f['dropped']) for f in d if f.get('related_to')])")" \
+		"[($pid, 'related', 2, True)]" "the error row: owned, both errors seen, the second dropped"
+}
