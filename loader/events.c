@@ -36,39 +36,37 @@ static int on_sample(void *ctx, void *data, size_t size)
 }
 
 /*
- * The lock is a file in /run/lock named after the pin dir: bpffs holds only pins, and
- * the pin dir's own flock is the short-lived lock commands that change state take.
- * The file goes when its reader closes; a reader that locked a file just unlinked
- * retries on the new one.
+ * The lock is a directory inside the pin dir (EVENTS_LOCK), flocked: the pin dir is root's
+ * and 0700, so no other user can take, pre-create or replace it, and O_NOFOLLOW refuses a
+ * symlink even from one who could. It stays when its reader goes (an flock dies with its
+ * holder), so there is no unlink for a second reader to race; unload removes it with the
+ * pins.
  */
 static int lock_consumer(const char *pin_dir, char *path, size_t len)
 {
-	const char *dir = access("/run/lock", W_OK) ? "/tmp" : "/run/lock";
-	struct stat a, b;
-	size_t i, o;
-	int fd, tries;
+	struct stat st;
+	int n, fd;
 
-	o = snprintf(path, len, "%s/flowowner-events", dir);
-	for (i = 0; pin_dir[i] && o + 2 < len; i++)
-		path[o++] = pin_dir[i] == '/' ? '_' : pin_dir[i];
-	if (o + 6 >= len)
+	n = snprintf(path, len, "%s/" EVENTS_LOCK, pin_dir);
+	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
-	strcpy(path + o, ".lock");
-	for (tries = 0; tries < 8; tries++) {
-		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB)) {
-			int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-			close(fd);
-			return err;
-		}
-		if (!fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			return fd;
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Only what root made there is a lock: anything else is refused, never used. */
+	if (fstat(fd, &st) || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
 		close(fd);
+		return -EPERM;
 	}
-	return -EBUSY;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 int events_open(const char *pin_dir, events_cb cb, void *data, struct events **out)
@@ -117,9 +115,7 @@ void events_close(struct events *e)
 	ring_buffer__free(e->rb);
 	if (e->map_fd >= 0)
 		close(e->map_fd);
-	if (e->lock_fd >= 0) {
-		unlink(e->lock_path);
-		close(e->lock_fd);
-	}
+	if (e->lock_fd >= 0)
+		close(e->lock_fd); /* closing drops the flock; the dir stays for the next reader */
 	free(e);
 }

@@ -158,7 +158,9 @@ static int pins_clear(const char *pin_dir)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (unlinkat(dfd, de->d_name, 0) && errno != ENOENT)
+		/* Pins are files; the one directory is watch's lock (events.c). */
+		if (unlinkat(dfd, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) &&
+		    errno != ENOENT)
 			err = -errno;
 	}
 	closedir(d);

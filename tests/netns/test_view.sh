@@ -180,16 +180,15 @@ test_watch_count_and_timeout_end_it() {
 	t0=$SECONDS
 	fo -j watch --timeout 20 | head -1 >/dev/null
 	[ $((SECONDS - t0)) -le 5 ] || fail "watch outlived its reader by $((SECONDS - t0)) s" || return 1
-	local lock=/run/lock/flowowner-events${PIN//\//_}.lock
-	[ -d /run/lock ] || lock=/tmp/flowowner-events${PIN//\//_}.lock
-	[ ! -e "$lock" ] || fail "$lock left behind"
+	# Its lock let go: the next watch reads.
 	wait
+	assert_rc 0 fo watch --timeout 0.5 || return 1
 }
 
 # Whether watch (PID) is reading: it has opened its single-reader lock, which it does after
 # it read the counters it reports lost events against.
 watch_running() { # PID
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -q -e flowowner-events -e "$PIN/"
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q "$PIN/watch_lock"
 }
 
 test_watch_reports_lost_events() {
@@ -229,6 +228,33 @@ for p in range(20000, 26000):
 	lost1=$(fo -j status | pyjson 'print(d["counters"]["events_lost"])')
 	[ "$lost1" -gt "$lost0" ] || fail "nothing was lost ($lost0 -> $lost1): the test did not overflow" || return 1
 	assert_eq "$(pyjson_lines "$out")" "$((lost1 - lost0))" "lost events reported versus fo_stats"
+}
+
+# watch's single-reader lock is out of other users' reach: nobody holding a lock file where
+# the old code put one (/run/lock, /tmp) and trying to make, replace or redirect the real one
+# in the pin dir does not stop root's watch.
+test_watch_lock_cannot_be_taken_by_another_user() {
+	have_cmd setpriv || skip "setpriv missing"
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	local name="flowowner-events${PIN//\//_}.lock" out
+	scratch || return 1
+	out=$SCRATCH/nobody
+	chmod 755 "$SCRATCH" && : > "$out" && chmod 666 "$out" || return 1
+	on_cleanup "rm -f '/run/lock/$name' '/tmp/$name'"
+	bg setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+		"exec 8>>'/run/lock/$name' 9>>'/tmp/$name'; flock -n 8 && flock -n 9 && echo held > '$out'; exec sleep 30"
+	wait_for grep -q held "$out" || fail "nobody could not hold the old lock files" || return 1
+	assert_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups mkdir "$PIN/watch_lock" || return 1
+	assert_rc 1 setpriv --reuid=65534 --regid=65534 --clear-groups ln -s /tmp "$PIN/watch_lock" || return 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups flock -n "$PIN/watch_lock" true 2>/dev/null &&
+		fail "nobody could lock $PIN/watch_lock" && return 1
+	assert_rc 0 fo watch --timeout 0.5 || fail "root's watch was blocked: $ERR" || return 1
+	assert_eq "$(stat -c '%F %u %a' "$PIN/watch_lock")" "directory 0 700" "the lock" || return 1
+	# What stands in the lock's place is used only if it is root's own directory.
+	rmdir "$PIN/watch_lock" && ln -s /tmp "$PIN/watch_lock" || return 1
+	assert_rc 1 fo watch --timeout 0.5 || return 1
+	rm "$PIN/watch_lock"
 }
 
 # Sum of the "lost" lines' counts in a file of JSON lines.
