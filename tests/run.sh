@@ -77,6 +77,7 @@ if [ "$what" = all ] || [ "$what" = netns ]; then
 		[ -f "$f" ] || continue
 		file=$(basename "$f")
 		echo "== netns: $file"
+		started=$SECONDS
 		if ! fns=$(bash -n "$f" 2>&1); then
 			failure "$file" "does not parse: $(echo "$fns" | head -1)"
 			continue
@@ -101,8 +102,11 @@ if [ "$what" = all ] || [ "$what" = netns ]; then
 				count < <(grep -E "^(PASS|FAIL|SKIP) " "$log")
 			fi
 		done
+		# CI's budget is the whole suite: each file says what it costs.
+		echo "   $file: $((SECONDS - started)) s"
 	done
 fi
+echo "   total: $SECONDS s"
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "failed:"
