@@ -91,6 +91,21 @@ test_units_and_containers_from_hand_made_cgroups() {
 	bg ip netns exec "$NS_B" socat TCP-LISTEN:9301,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	bg ip netns exec "$NS_B" socat TCP-LISTEN:9302,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
 	bg ip netns exec "$NS_B" socat TCP-LISTEN:9303,bind="$IP4_B",reuseaddr,fork SYSTEM:cat
+	# The witness of the unit rule's mark: nftables in A counts each reply by source port and
+	# mark (marks on received packets are set at tc ingress, before the input hook).
+	nsenter --net="/run/netns/$NS_A" nft -f - <<NFT || return 1
+table inet founit {
+	chain in {
+		type filter hook input priority 0;
+		tcp sport 9301 meta mark 0x42 counter
+		tcp sport 9302 meta mark 0x42 counter
+		tcp sport 9303 meta mark 0x42 counter
+		tcp sport 9301 counter
+		tcp sport 9302 counter
+		tcp sport 9303 counter
+	}
+}
+NFT
 	fo -n "$NS_A" attach veth0 || return 1
 	# the rule before the traffic: it names the unit's cgroup, and the worker cgroup below it
 	fo mark add unit "fo$TEST_ID.service" mark 0x42 >/dev/null || return 1
@@ -100,6 +115,7 @@ test_units_and_containers_from_hand_made_cgroups() {
 	send_from_cgroup "$svc" 9301 fo_unitproc || fail "client in the service" || return 1
 	send_from_cgroup "$ctr" 9302 fo_ctrproc || fail "client in the container" || return 1
 	send_from_cgroup "$svc/worker" 9303 fo_worker || fail "client below the service" || return 1
+	settle || fail "traffic on veth0 did not stop" || return 1
 	local f1 f2 f3
 	f1=$(flows_where 'f["remote_port"]==9301') f2=$(flows_where 'f["remote_port"]==9302')
 	f3=$(flows_where 'f["remote_port"]==9303')
@@ -109,6 +125,20 @@ test_units_and_containers_from_hand_made_cgroups() {
 		"fo_ctrproc ${id64:0:12} docker-$id64.scope 0" "the container's flow: 12-digit id, not marked" || return 1
 	assert_eq "$(echo "$f3" | pyjson 'print(d[0]["unit"], d[0]["mark"])')" \
 		"fo$TEST_ID.service 66" "a cgroup made below the unit: its unit, marked" || return 1
+	# nftables saw every packet of the unit's flows marked (those B sent: rx_packets), none of the
+	# container's; "PORT MARKED ALL" per port.
+	assert_eq "$(nsenter --net="/run/netns/$NS_A" nft -j list table inet founit | /usr/bin/python3 -c '
+import json, sys
+c = {}
+for r in json.load(sys.stdin)["nftables"]:
+    if "rule" in r:
+        e = r["rule"]["expr"]
+        port = [x["match"]["right"] for x in e if "match" in x and "payload" in x["match"]["left"]][0]
+        marked = any("meta" in x["match"]["left"] for x in e if "match" in x)
+        c.setdefault(port, [0, 0])[0 if marked else 1] = [x["counter"]["packets"] for x in e if "counter" in x][0]
+print(" ".join("%d %d %d" % (p, m, a) for p, (m, a) in sorted(c.items())))')" \
+		"9301 $(echo "$f1" | pyjson 'print(d[0]["rx_packets"])') $(echo "$f1" | pyjson 'print(d[0]["rx_packets"])') 9302 0 $(echo "$f2" | pyjson 'print(d[0]["rx_packets"])') 9303 $(echo "$f3" | pyjson 'print(d[0]["rx_packets"])') $(echo "$f3" | pyjson 'print(d[0]["rx_packets"])')" \
+		"nft: packets from each port marked 0x42 / all, against flowowner's rx_packets" || return 1
 	fo flows | grep fo_ctrproc | grep -q "${id64:0:12}" || fail "flows table shows the container" || return 1
 	fo flows | grep fo_unitproc | grep -q "fo$TEST_ID.service" || fail "flows table shows the unit" || return 1
 	# top and the metrics name them too
