@@ -166,10 +166,21 @@ LINT_SRCS := $(wildcard loader/*.c tools/*.c)
 # The analyzer and bugprone checks, less those that only restate house style (snprintf and
 # strcpy after a length check, swappable parameters, !strcmp) or misread glibc's va_list.
 TIDY_CHECKS := -*,clang-analyzer-*,bugprone-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-security.insecureAPI.strcpy,-clang-analyzer-valist.Uninitialized,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-implicit-widening-of-multiplication-result,-bugprone-suspicious-string-compare
-lint: $(SKELS)
+# clang-tidy reads copies of the generated skeletons (first on the include path) whose error
+# return carries a NOLINT: the analyzer cannot see that bpf_object__destroy_skeleton, in
+# libbpf.so, frees the skeleton it is given, and reports every bpftool-made
+# X__create_skeleton as a leak. A false positive in generated code; the build uses the originals.
+LINT_SKELS := $(patsubst $(OUT)/%,$(OUT)/lint/%,$(SKELS))
+$(OUT)/lint/%.skel.h: $(OUT)/%.skel.h
+	$(Q)mkdir -p $(@D)
+	$(Q)sed '/^\tbpf_object__destroy_skeleton(s);$$/{n;s|^\treturn err;$$|\treturn err; /* NOLINT(clang-analyzer-unix.Malloc): destroy_skeleton freed s */|}' $< >$@.tmp
+	$(Q)grep -q 'NOLINT(clang-analyzer-unix.Malloc)' $@.tmp || { echo "$@: no error path to mark: bpftool's skeleton changed"; exit 1; }
+	$(Q)mv $@.tmp $@
+
+lint: $(SKELS) $(LINT_SKELS)
 	$(call msg,TIDY,loader tools)
 	$(Q)clang-tidy --quiet --checks='$(TIDY_CHECKS)' --warnings-as-errors='*' \
-		--header-filter='^(loader|tools|bpf)/' $(LINT_SRCS) -- $(filter-out -Werror,$(ALL_CFLAGS))
+		--header-filter='^(loader|tools|bpf)/' $(LINT_SRCS) -- -I$(OUT)/lint $(filter-out -Werror,$(ALL_CFLAGS))
 	$(call msg,CPPCHECK,loader tools)
 	$(Q)cppcheck --quiet --error-exitcode=1 --inline-suppr --enable=warning,portability \
 		--std=c11 --max-configs=1 -D_GNU_SOURCE --include=tests/lint/cppcheck-macros.h \

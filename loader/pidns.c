@@ -89,7 +89,7 @@ int pidns_open(pid_t ref, struct pidns_view *v)
 
 int pidns_pid_of(const struct pidns_view *v, pid_t pid, __u64 start_ns, pid_t *out)
 {
-	unsigned long long ticks;
+	unsigned long long ticks = 0; /* read_start_ticks sets it when it returns 0 */
 	char path[64];
 	pid_t ids[32];
 	struct stat st;

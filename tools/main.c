@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* main.c — the flowowner command: global options and dispatch to one file per command. */
-#include <alloca.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +114,7 @@ int main(int argc, char **argv)
 	const struct command *c;
 	int nrest = 0, i;
 	bool help = false, version = false;
-	char **rest = alloca((argc + 1) * sizeof(*rest)); /* lives as long as main: no free */
+	char *rest[argc + 1]; /* argv without the global options; as long as argv itself, on the stack */
 
 	/* Global options may stand before or after the command, as with ip and bpftool. */
 	for (i = 1; i < argc; i++) {
