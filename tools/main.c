@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "watch [--count N] [--timeout SEC] [--dev DEV]",
 	  "flow and process events as they happen (one reader at a time)" },
 	{ "metrics", cmd_metrics, "metrics [--dev DEV] [--by pid] [--listen ADDR:PORT [--poll SEC]]",
-	  "counters in Prometheus text format, for node_exporter's textfile collector" },
+	  "counters in Prometheus text format: on stdout, or served at http://ADDR:PORT/metrics" },
 	{ "unload", cmd_unload, "unload", "detach everywhere and remove links, pins and maps" },
 };
 
