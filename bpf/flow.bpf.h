@@ -102,6 +102,78 @@ static __always_inline void owner_related(void *data, void *data_end, const stru
 	r->reason = FO_WHY_NONE;
 }
 
+static __always_inline void frag_key_fill(struct frag_key *fk, const struct pkt_info *p,
+					  __u64 netns_cookie, __u32 ifindex)
+{
+	fk->netns_cookie = netns_cookie;
+	fk->ifindex = ifindex;
+	fk->id = p->frag_id;
+	fk->family = p->family;
+	fk->proto = p->proto;
+	__builtin_memcpy(fk->saddr, p->saddr, 16);
+	__builtin_memcpy(fk->daddr, p->daddr, 16);
+}
+
+/*
+ * The fragments of a datagram, off the path of whole packets (parse_frame sent them here).
+ * Bytes are the reassembled datagram's, as conntrack counts it after defragmenting: the first
+ * fragment counts one packet and its bytes (less an IPv6 fragment header), each later one
+ * only its data. The first fragment leaves its ports in fo_frags and goes on as a packet of
+ * its flow (returns 0, P keyed); a later one takes the ports from there (returns 1, P keyed,
+ * its l3_len its data alone), or, when the first was never seen (lost, or still to come out of
+ * order), returns -1: it stays an unattributed fragment.
+ */
+static __noinline int frag_track(struct pkt_info *p, int why, __u64 netns_cookie,
+				      __u32 ifindex)
+{
+	struct frag_key fk = {};
+	struct frag_value fv = {}, *v;
+
+	frag_key_fill(&fk, p, netns_cookie, ifindex);
+	if (why == FO_PARSE_FRAG_HEAD) {
+		fv.sport = p->sport;
+		fv.dport = p->dport;
+		bpf_map_update_elem(&fo_frags, &fk, &fv, BPF_ANY);
+		p->l3_len -= p->frag_hdr;
+		return 0;
+	}
+	v = bpf_map_lookup_elem(&fo_frags, &fk);
+	if (!v || p->l3_len <= p->frag_hdr)
+		return -1;
+	p->sport = v->sport;
+	p->dport = v->dport;
+	p->l3_len -= p->frag_hdr;
+	return 1;
+}
+
+/* A later fragment's data, on its datagram's flow: bytes, not a packet (see frag_track). */
+static __always_inline void flow_count_frag(struct flow_value *fv, int egress, __u32 len,
+					    __u64 now)
+{
+	if (egress)
+		__sync_fetch_and_add(&fv->tx_bytes, len);
+	else
+		__sync_fetch_and_add(&fv->rx_bytes, len);
+	if (fv->last_ns != now)
+		fv->last_ns = now;
+}
+
+/* The status counters of a later fragment counted on flow FV: attributed as the flow is. */
+static __always_inline void count_keyed(struct fo_counters *c, const struct flow_value *fv,
+					__u32 frame_len)
+{
+	if (!c)
+		return;
+	c->v[FO_STAT_FRAGMENTS]++;
+	c->v[FO_STAT_BYTES] += frame_len;
+	if (fv->source != FO_SRC_NONE) {
+		c->v[FO_STAT_ATTRIBUTED]++;
+	} else {
+		c->v[FO_STAT_UNATTRIBUTED]++;
+		c->v[FO_STAT_WHY_BASE + (fv->reason & 7)]++;
+	}
+}
+
 /* Insert a new flow owned per R. Returns the entry in the map, or NULL if it could not be made. */
 static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 						      const struct resolved *r, __u64 now,

@@ -22,6 +22,7 @@
 #define FO_MAX_RULES 256 /* in force at once; fo_policy holds two sets during a restore */
 #define FO_MAX_ATTACH 256
 #define FO_MAX_RELATED 8192 /* ICMP error rows that remember the flow they quote */
+#define FO_MAX_FRAGS 4096    /* IP datagrams in fragments whose first fragment was seen */
 
 enum fo_dir {
 	FO_DIR_INGRESS = 0,
@@ -73,6 +74,7 @@ enum fo_stat {
 	FO_STAT_FLOWS_REOPENED, /* a new connection on a closed flow's tuple replaced it */
 	FO_STAT_RETIRED_PACKETS, /* the packets and bytes of those replaced flows: gone from the */
 	FO_STAT_RETIRED_BYTES,   /* table, so totals over flows never go backwards */
+	FO_STAT_FRAGMENTS,       /* later IP fragments counted on their datagram's flow */
 	FO_STAT_WHY_BASE, /* FO_STAT_WHY_BASE + enum fo_reason: unattributed by reason */
 	FO_STAT_MAX = FO_STAT_WHY_BASE + FO_WHY_MAX,
 };
@@ -305,6 +307,29 @@ struct fo_event {
 	__u64 tx_bytes;
 	__u64 rx_packets;
 	__u64 rx_bytes;
+};
+
+/*
+ * fo_frags: a fragmented datagram, as its first fragment named it, so the later fragments
+ * (which carry no transport header) count on its flow. Keyed like Cilium's
+ * IPV4_FRAG_DATAGRAMS_MAP: addresses, protocol and IP identification, plus the device.
+ */
+struct frag_key {
+	__u64 netns_cookie;
+	__u32 ifindex;
+	__u32 id; /* IPv4 identification (16 bits), or IPv6 fragment header's (32) */
+	__u8 family;
+	__u8 proto;
+	__u16 pad0;
+	__u32 saddr[4]; /* network byte order, as in the packet */
+	__u32 daddr[4];
+	__u32 pad1;
+};
+
+struct frag_value {
+	__u16 sport; /* host byte order, as in the packet */
+	__u16 dport;
+	__u32 pad;
 };
 
 /* fo_attach: every attachment, so status and unload find them in any namespace. */

@@ -93,6 +93,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_related SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FO_MAX_FRAGS);
+	__type(key, struct frag_key);
+	__type(value, struct frag_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_frags SEC(".maps");
+
 /*
  * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path reads the coarse clock: a few ns
  * instead of ~30, and jiffy resolution is plenty for first/last seen and a 1 s owner TTL.

@@ -41,7 +41,14 @@ struct pkt_info {
 	__u8 quoted;
 	__u8 icmp_type;
 	__u16 inner_off;
+	/* A fragment (parse_frame said FO_PARSE_FRAG_HEAD or FO_WHY_FRAGMENT): its datagram's
+	 * identification, and the header bytes the reassembled datagram does not have. */
+	__u32 frag_id;
+	__u32 frag_hdr;
 };
+
+/* parse_frame: the first fragment of a datagram, keyed; its ports are for the later ones. */
+#define FO_PARSE_FRAG_HEAD 0x40
 
 struct vlan_hdr_fo {
 	__be16 tci;
@@ -166,11 +173,17 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off, str
 	p->daddr[0] = iph->daddr;
 	p->l3_off = off;
 	p->l3_len = bpf_ntohs(iph->tot_len);
-	/* A non-first fragment carries no ports: it cannot be keyed to a flow. */
-	if (iph->frag_off & bpf_htons(IP_OFFSET))
-		return FO_WHY_FRAGMENT;
 	if (ihl > 60)
 		return FO_WHY_UNPARSED;
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		/* A fragment. A later one carries no ports: only fo_frags can key it. */
+		p->frag_id = bpf_ntohs(iph->id);
+		if (iph->frag_off & bpf_htons(IP_OFFSET)) {
+			p->frag_hdr = ihl;
+			return FO_WHY_FRAGMENT;
+		}
+		return parse_l4(data, data_end, off + ihl, p) ?: FO_PARSE_FRAG_HEAD;
+	}
 	return parse_l4(data, data_end, off + ihl, p);
 }
 
@@ -179,7 +192,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, str
 	struct ipv6hdr *ip6 = data + off;
 	__u32 l4off = off + sizeof(*ip6);
 	__u8 nexthdr;
-	int i;
+	int i, frag_head = 0;
 
 	if ((void *)(ip6 + 1) > data_end)
 		return FO_WHY_UNPARSED;
@@ -215,8 +228,19 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, str
 		case 44: /* fragment */
 			if ((void *)(h + 8) > data_end)
 				return FO_WHY_UNPARSED;
-			if (((h[2] << 8) | h[3]) & 0xFFF8)
+			p->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) | ((__u32)h[6] << 8) | h[7];
+			if (((h[2] << 8) | h[3]) & 0xFFF8) {
+				p->proto = h[0];
+				/* Everything up to the fragment's data is counted once, on the first. */
+				p->frag_hdr = l4off + 8 - off;
 				return FO_WHY_FRAGMENT;
+			}
+			/* The first fragment (M set): the datagram has no fragment header. An
+			 * atomic one (M clear) is a whole packet and counts as it is. */
+			if (h[3] & 1) {
+				frag_head = 1;
+				p->frag_hdr = 8;
+			}
 			nexthdr = h[0];
 			l4off += 8;
 			break;
@@ -227,6 +251,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, str
 			p->proto = nexthdr;
 			if (l4off > 0xffff)
 				return FO_WHY_UNPARSED;
+			if (frag_head)
+				return parse_l4(data, data_end, l4off, p) ?: FO_PARSE_FRAG_HEAD;
 			return parse_l4(data, data_end, l4off, p);
 		}
 	}

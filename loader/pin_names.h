@@ -14,6 +14,7 @@
 #define FO_PIN_ATTACH "fo_attach"
 #define FO_PIN_SHAPE "fo_shape"
 #define FO_PIN_RELATED "fo_related" /* ICMP error row -> the flow it quotes */
+#define FO_PIN_FRAGS "fo_frags"     /* fragmented datagrams: the first fragment's ports */
 #define FO_PIN_TC_EGRESS "fo_tc_egress"
 #define FO_PIN_TC_INGRESS "fo_tc_ingress"
 #define FO_PIN_TC_INGRESS_XDP "fo_tc_ingress_xdp" /* the ingress companion of XDP */

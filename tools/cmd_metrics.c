@@ -46,6 +46,8 @@ static const struct {
 				      "Packets of flows replaced by a new connection on their tuple." },
 	[FO_STAT_RETIRED_BYTES] = { "flowowner_retired_bytes_total",
 				    "Bytes of flows replaced by a new connection on their tuple." },
+	[FO_STAT_FRAGMENTS] = { "flowowner_fragments_keyed_total",
+				"Later IP fragments counted on their datagram's flow." },
 };
 
 static const char *const map_names[] = { FO_PIN_FLOWS, FO_PIN_PROCS, FO_PIN_POLICY, FO_PIN_ATTACH };

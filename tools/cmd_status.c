@@ -34,13 +34,14 @@ static const char *const stat_names[FO_STAT_WHY_BASE] = {
 	[FO_STAT_DROPPED_RATE] = "dropped_rate",
 	[FO_STAT_DROPPED_QUOTA] = "dropped_quota",
 	[FO_STAT_FLOWS_REOPENED] = "flows_reopened",
+	[FO_STAT_FRAGMENTS] = "fragments_keyed",
 	[FO_STAT_RETIRED_PACKETS] = "retired_packets",
 	[FO_STAT_RETIRED_BYTES] = "retired_bytes",
 };
 
 static const char *const map_names[] = { FO_PIN_FLOWS, FO_PIN_PROCS, FO_PIN_POLICY, FO_PIN_ATTACH,
 					  FO_PIN_CONFIG, FO_PIN_STATS, FO_PIN_SHAPE,
-					  FO_PIN_RELATED };
+					  FO_PIN_RELATED, FO_PIN_FRAGS };
 
 static int link_row(const char *name, int fd, void *data)
 {

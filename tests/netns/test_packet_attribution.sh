@@ -213,3 +213,64 @@ import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$I
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print([(f['pid'], f['owner_source'], f['rx_packets'], f['dropped']) for f in d if f.get('related_to')])")" \
 		"[($pid, 'related', 2, True)]" "the error row: owned, both errors seen, the second dropped"
 }
+
+# conntrack in NS, counting bytes: a rule that uses ct state loads it (and defrag with it).
+conntrack_on() { # NS
+	ip netns exec "$1" sysctl -qw net.netfilter.nf_conntrack_acct=1 || return 1
+	ip netns exec "$1" nft -f - <<-EOF_NFT
+	table inet fo_frag {
+		chain pre { type filter hook prerouting priority 0; ct state new,established accept; }
+		chain out { type filter hook output priority 0; ct state new,established accept; }
+	}
+	EOF_NFT
+}
+
+# conntrack's "packets bytes" of the original direction of the UDP flow to PORT in NS.
+ct_orig() { # NS FAMILY PORT
+	nsenter --net="/run/netns/$1" conntrack -L -f "ipv$2" -p udp --orig-port-dst "$3" 2>/dev/null |
+		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(packets|bytes)=/) { sub(/.*=/, "", $i); v = v $i " " }
+		       print v; exit }' | awk '{ print $1, $2 }'
+}
+
+# 5000-byte UDP datagrams leave A as 4 fragments each (MTU 1500) and arrive at B so: every
+# fragment counts on the datagram's flow, and the flow's packets and bytes are conntrack's
+# (which counts the reassembled datagram: defrag runs before it, after tc) on both ends.
+udp_fragments() { # FAMILY ADDR_A ADDR_B [ATTACH ARGS FOR B...]
+	local fam=$1 a=$2 b=$3 want
+	shift 3
+	setup_router || return 1
+	conntrack_on "$NS_A" || return 1
+	conntrack_on "$NS_B" || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_B" attach veth0 "$@" || return 1
+	bg nsenter --net="/run/netns/$NS_B" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET$([ "$fam" = 6 ] && echo 6), socket.SOCK_DGRAM)
+s.bind(('$b', 5000))
+s.settimeout(5)
+for i in range(3):
+    print(len(s.recv(10000)), flush=True)" > "$TMPD/rcv"
+	wait_listen "$NS_B" 5000 udp || return 1
+	in_a /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET$([ "$fam" = 6 ] && echo 6), socket.SOCK_DGRAM)
+s.bind(('$a', 5001))
+for i in range(3):
+    s.sendto(b'x' * 5000, ('$b', 5000)); time.sleep(0.05)" || return 1
+	WAIT=30 wait_for sh -c "[ \$(wc -l < $TMPD/rcv) = 3 ]" || fail "receiver got $(cat "$TMPD/rcv")" || return 1
+	sleep 0.2
+	# The reassembled datagram: IP header + 8 (UDP) + 5000, three times.
+	want="3 $(( 3 * (5008 + (fam == 6 ? 40 : 20)) ))"
+	assert_eq "$(ct_orig "$NS_A" "$fam" 5000)" "$want" "conntrack on the sender" || return 1
+	assert_eq "$(ct_orig "$NS_B" "$fam" 5000)" "$want" "conntrack on the receiver" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print(*[(f['tx_packets'], f['tx_bytes']) for f in d if f['proto']=='udp' and f['local_port']==5001][0])")" \
+		"$want" "sender's flow" || return 1
+	assert_eq "$(fo -n "$NS_B" -j flows | pyjson "print(*[(f['rx_packets'], f['rx_bytes']) for f in d if f['proto']=='udp' and f['remote_port']==5001][0])")" \
+		"$want" "receiver's flow" || return 1
+	assert_eq "$(fo -j status | pyjson "print(d['counters'].get('fragments_keyed', 0), d['counters'].get('unattributed_fragment', 0))")" \
+		"18 0" "later fragments keyed, none left over (3 per datagram, both ends)"
+}
+
+test_udp4_fragments_count_on_their_flow_as_conntrack() { udp_fragments 4 "$IP4_A" "$IP4_B"; }
+test_udp6_fragments_count_on_their_flow_as_conntrack() { udp_fragments 6 "$IP6_A" "$IP6_B"; }
+test_udp4_fragments_count_on_their_flow_as_conntrack_xdp() { udp_fragments 4 "$IP4_A" "$IP4_B" --xdp; }
