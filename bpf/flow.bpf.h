@@ -15,7 +15,7 @@ static __always_inline void event_emit(__u32 type, const struct flow_key *k,
 	if (!ev) {
 		/* Lost events are counted, never silent: watch reports them. */
 		if (c)
-			c->v[FO_STAT_EVENTS_LOST]++;
+			fo_count(&c->v[FO_STAT_EVENTS_LOST], 1);
 		return;
 	}
 	ev->type = type;
@@ -37,10 +37,10 @@ static __always_inline void count_unkeyed(struct fo_counters *c, int why)
 {
 	if (!c)
 		return;
-	c->v[FO_STAT_UNATTRIBUTED]++;
-	c->v[FO_STAT_WHY_BASE + (why & 7)]++;
+	fo_count(&c->v[FO_STAT_UNATTRIBUTED], 1);
+	fo_count(&c->v[FO_STAT_WHY_BASE + (why & 7)], 1);
 	if (why == FO_WHY_NON_IP)
-		c->v[FO_STAT_NON_IP]++;
+		fo_count(&c->v[FO_STAT_NON_IP], 1);
 }
 
 /* A flow first seen NOW, owned per R, counters at zero. */
@@ -189,13 +189,13 @@ static __always_inline struct flow_value *flow_create(const struct flow_key *k,
 	err = bpf_map_update_elem(&fo_flows, k, &nv, BPF_NOEXIST);
 	if (err && err != -17 /* EEXIST */) {
 		if (c)
-			c->v[FO_STAT_MAP_FULL]++;
+			fo_count(&c->v[FO_STAT_MAP_FULL], 1);
 		return NULL;
 	}
 	fv = bpf_map_lookup_elem(&fo_flows, k);
 	if (fv && !err) {
 		if (c)
-			c->v[FO_STAT_FLOWS_NEW]++;
+			fo_count(&c->v[FO_STAT_FLOWS_NEW], 1);
 		event_emit(FO_EV_FLOW_START, k, fv, c);
 	}
 	return fv;
@@ -228,9 +228,9 @@ static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
 	if (fv->closed != 3)
 		event_emit(FO_EV_FLOW_END, k, fv, c);
 	if (c) {
-		c->v[FO_STAT_FLOWS_REOPENED]++;
-		c->v[FO_STAT_RETIRED_PACKETS] += fv->tx_packets + fv->rx_packets;
-		c->v[FO_STAT_RETIRED_BYTES] += fv->tx_bytes + fv->rx_bytes;
+		fo_count(&c->v[FO_STAT_FLOWS_REOPENED], 1);
+		fo_count(&c->v[FO_STAT_RETIRED_PACKETS], fv->tx_packets + fv->rx_packets);
+		fo_count(&c->v[FO_STAT_RETIRED_BYTES], fv->tx_bytes + fv->rx_bytes);
 	}
 	flow_init(&nv, r, now);
 	if (bpf_map_update_elem(&fo_flows, k, &nv, BPF_EXIST))
@@ -301,7 +301,7 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 	fv->reason = FO_WHY_NONE;
 	fv->policy_gen = 0; /* the cached policy decision was for the old owner */
 	if (c)
-		c->v[FO_STAT_OWNER_CHANGES]++;
+		fo_count(&c->v[FO_STAT_OWNER_CHANGES], 1);
 	event_emit(FO_EV_OWNER_CHANGE, k, fv, c);
 }
 

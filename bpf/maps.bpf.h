@@ -124,12 +124,25 @@ static __always_inline struct fo_counters *counters_get(void)
 	return bpf_map_lookup_elem(&fo_stats, &zero);
 }
 
+/*
+ * A per-CPU counter add. tc and XDP run in softirq (or with BH off): nothing else on this CPU
+ * runs between the load and the store, so a plain add is exact. Tracing and cgroup programs
+ * run in task context with only migration off: another task can preempt one on this CPU and
+ * run the same program between its load and store, so an object built with FO_PREEMPTIBLE
+ * (tracing.bpf.c) adds atomically.
+ */
+#ifdef FO_PREEMPTIBLE
+#define fo_count(p, n) __sync_fetch_and_add((p), (n))
+#else
+#define fo_count(p, n) ((void)(*(p) += (n)))
+#endif
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	struct fo_counters *c = counters_get();
 
 	if (c && idx < FO_STAT_MAX)
-		c->v[idx] += 1; /* per-CPU slot: no atomics needed */
+		fo_count(&c->v[idx], 1);
 }
 
 static __always_inline struct fo_config *config_get(void)

@@ -219,7 +219,7 @@ static __always_inline int policy_apply_skb(struct __sk_buff *skb, struct flow_v
 		return 0; /* TC_ACT_OK */
 	if (fv->verdict & FO_ACT_DROP) {
 		if (c)
-			c->v[FO_STAT_DROPPED]++;
+			fo_count(&c->v[FO_STAT_DROPPED], 1);
 		return 2; /* TC_ACT_SHOT */
 	}
 	if ((fv->verdict & FO_ACT_SHAPE) && dir != FO_DIR_XDP && !shape_admit(k, fv, dir, len, c))
@@ -231,7 +231,7 @@ static __always_inline int policy_apply_skb(struct __sk_buff *skb, struct flow_v
 	if (fv->verdict & FO_ACT_PRIORITY)
 		skb->priority = fv->priority;
 	if (c)
-		c->v[FO_STAT_MARKED]++;
+		fo_count(&c->v[FO_STAT_MARKED], 1);
 	return 0;
 }
 

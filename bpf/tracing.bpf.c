@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tracing.bpf.c — the companion side: keeps the pid/comm table and records who owns each socket. */
+/* Task context, preemptible: per-CPU counters add atomically (maps.bpf.h, fo_count). */
+#define FO_PREEMPTIBLE 1
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
