@@ -817,6 +817,82 @@ static void test_ipv4_first_fragment_keyed(void)
 	ASSERT_TRUE(flow_get(&k, &v, "first fragment keyed"), "first fragment keyed");
 }
 
+/* A later fragment before its first is not guessed; once the first has passed, the later
+ * ones count their data (no IP header, no packet) on the datagram's flow. */
+static void test_ipv4_fragments_out_of_order_then_keyed(void)
+{
+	struct pkt_v4_udp first = udp4(1), later = udp4(1);
+	struct flow_key k = key4(IPPROTO_UDP, HOST4, HOST_PORT, PEER4, PEER_PORT);
+	struct flow_value v;
+	struct fo_counters c;
+
+	reset();
+	first.iph.id = later.iph.id = htons(0x77);
+	first.iph.frag_off = htons(0x2000);     /* MF, offset 0 */
+	later.iph.frag_off = htons(185);        /* offset 1480, last */
+	first.iph.check = later.iph.check = 0;
+	if (!run_ok(1, &later, sizeof(later), "later first"))
+		return;
+	c = stats();
+	ASSERT_EQ(c.v[FO_STAT_WHY_BASE + FO_WHY_FRAGMENT], 1, "out of order: unattributed fragment");
+	ASSERT_EQ(flows_count(), 0, "no flow yet");
+	if (!run_ok(1, &first, sizeof(first), "first") || !run_ok(1, &later, sizeof(later), "later"))
+		return;
+	if (!flow_get(&k, &v, "datagram's flow"))
+		return;
+	ASSERT_EQ(v.tx_packets, 1, "one datagram, one packet");
+	ASSERT_EQ(v.tx_bytes, sizeof(first) - ETH_HLEN + sizeof(later) - ETH_HLEN - 20,
+		  "first whole, later its data");
+	c = stats();
+	ASSERT_EQ(c.v[FO_STAT_FRAGMENTS], 1, "one later fragment keyed");
+	ASSERT_EQ(c.v[FO_STAT_WHY_BASE + FO_WHY_FRAGMENT], 1, "still only the out-of-order one");
+}
+
+/* A port unreachable about our UDP flow: its own row, keyed by the quoted ports, protocol and
+ * type (not port 0, not an echo's), and fo_related names the quoted flow. */
+static void test_icmp_error_row_keyed_by_quoted_flow(void)
+{
+	struct {
+		struct ethhdr eth;
+		struct iphdr iph;
+		struct icmphdr icmp;
+		struct iphdr in;
+		struct udphdr udp;
+	} __attribute__((packed)) e = {};
+	struct pkt_v4_udp out = udp4(1);
+	struct pkt_icmp4 echo = icmp4(0, ICMP_ECHOREPLY, 0);
+	struct flow_key k = key4(IPPROTO_ICMP, HOST4, HOST_PORT, PEER4, PEER_PORT);
+	struct flow_key q = key4(IPPROTO_UDP, HOST4, HOST_PORT, PEER4, PEER_PORT), got;
+	struct flow_value v;
+	char path[128];
+	int rel;
+
+	reset();
+	eth_fill(&e.eth, ETH_P_IP);
+	iph_fill(&e.iph, PEER4, HOST4, IPPROTO_ICMP, sizeof(e) - ETH_HLEN - 20);
+	e.icmp.type = 3;
+	e.icmp.code = 3;
+	iph_fill(&e.in, HOST4, PEER4, IPPROTO_UDP, 12);
+	e.udp.source = htons(HOST_PORT);
+	e.udp.dest = htons(PEER_PORT);
+	if (!run_ok(1, &out, sizeof(out), "datagram out") || !run_ok(0, &e, sizeof(e), "error in") ||
+	    !run_ok(0, &echo, sizeof(echo), "echo id 0"))
+		return;
+	k.icmp_type = 3;
+	k.quoted_proto = IPPROTO_UDP;
+	if (!flow_get(&k, &v, "error row"))
+		return;
+	ASSERT_EQ(v.rx_packets, 1, "the error, once");
+	ASSERT_EQ(flows_count(), 3, "datagram, error and echo: three rows");
+	snprintf(path, sizeof(path), "%s/fo_related", fx.pin_dir);
+	rel = bpf_obj_get(path);
+	if (!ASSERT_TRUE(rel >= 0, "fo_related pinned"))
+		return;
+	ASSERT_EQ(bpf_map_lookup_elem(rel, &k, &got), 0, "related entry");
+	ASSERT_EQ(memcmp(&got, &q, sizeof(q)), 0, "names the quoted flow");
+	close(rel);
+}
+
 /* An echo request arriving is the kernel's to answer; the reply going out joins its flow. */
 static void test_icmp_echo_request_answered_by_kernel(void)
 {
@@ -951,6 +1027,8 @@ int main(void)
 	RUN_TEST(test_qinq_ipv4_keyed_past_both_tags);
 	RUN_TEST(test_ipv4_nonfirst_fragment_unkeyed);
 	RUN_TEST(test_ipv4_first_fragment_keyed);
+	RUN_TEST(test_ipv4_fragments_out_of_order_then_keyed);
+	RUN_TEST(test_icmp_error_row_keyed_by_quoted_flow);
 	RUN_TEST(test_icmp_echo_request_answered_by_kernel);
 	RUN_TEST(test_icmp_echo_reply_unasked_has_no_socket);
 	RUN_TEST(test_link_padding_not_counted);
