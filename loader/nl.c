@@ -191,10 +191,55 @@ int nl_parse_error(const struct nlmsghdr *nlh, char *buf, size_t len)
 	return error;
 }
 
+int nl_reply_parse(struct nl_sock *nl, unsigned int seq, bool dump, const void *buf, size_t len,
+		   mnl_cb_t cb, void *data, bool *interrupted, bool *cb_failed)
+{
+	const struct nlmsghdr *msg;
+	int left = (int)len, err, ret;
+
+	*cb_failed = false;
+	for (msg = buf; mnl_nlmsg_ok(msg, left); msg = mnl_nlmsg_next(msg, &left)) {
+		/* Leftovers of an earlier request (e.g. its ACK after DONE) are not ours. */
+		if (msg->nlmsg_seq != seq || (msg->nlmsg_pid && msg->nlmsg_pid != nl->portid))
+			continue;
+		if (msg->nlmsg_flags & NLM_F_DUMP_INTR)
+			*interrupted = true;
+		switch (msg->nlmsg_type) {
+		case NLMSG_NOOP:
+			continue;
+		case NLMSG_ERROR:
+		case NLMSG_DONE:
+			err = nl_parse_error(msg, nl->extack, sizeof(nl->extack));
+			if (!err && msg->nlmsg_type == NLMSG_ERROR && dump)
+				continue; /* the dump's own entries and DONE still follow */
+			if (!err && *interrupted)
+				err = -EINTR;
+			/* Warnings may ride on a successful ACK; only failures keep text. */
+			if (!err)
+				nl->extack[0] = '\0';
+			return err;
+		case NLMSG_OVERRUN:
+			return -ENOBUFS;
+		default:
+			if (!cb)
+				continue;
+			errno = 0;
+			ret = cb(msg, data);
+			if (ret < MNL_CB_STOP) {
+				*cb_failed = true;
+				return errno ? -errno : -EIO;
+			}
+			if (ret == MNL_CB_STOP && !dump)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 int nl_talk(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	bool interrupted = false;
+	bool interrupted = false, cb_failed;
 	char buf[NL_RECV_SIZE];
 	unsigned int seq;
 	ssize_t ret;
@@ -210,9 +255,6 @@ int nl_talk(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		return -errno;
 
 	for (;;) {
-		struct nlmsghdr *msg;
-		int left;
-
 		ret = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (ret < 0) {
 			/* libmnl reports a truncated datagram as ENOSPC. */
@@ -220,45 +262,14 @@ int nl_talk(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		}
 		if (ret == 0)
 			return -EIO;
-		left = (int)ret;
-		for (msg = (struct nlmsghdr *)buf; mnl_nlmsg_ok(msg, left);
-		     msg = mnl_nlmsg_next(msg, &left)) {
-			/* Leftovers of an earlier request (e.g. its ACK after DONE) are not ours. */
-			if (msg->nlmsg_seq != seq || (msg->nlmsg_pid && msg->nlmsg_pid != nl->portid))
-				continue;
-			if (msg->nlmsg_flags & NLM_F_DUMP_INTR)
-				interrupted = true;
-			switch (msg->nlmsg_type) {
-			case NLMSG_NOOP:
-				continue;
-			case NLMSG_ERROR:
-			case NLMSG_DONE:
-				err = nl_parse_error(msg, nl->extack, sizeof(nl->extack));
-				if (!err && msg->nlmsg_type == NLMSG_ERROR && dump)
-					continue; /* the dump's own entries and DONE still follow */
-				if (!err && interrupted)
-					err = -EINTR;
-				/* Warnings may ride on a successful ACK; only failures keep text. */
-				if (!err)
-					nl->extack[0] = '\0';
-				return err;
-			case NLMSG_OVERRUN:
-				return -ENOBUFS;
-			default:
-				if (!cb)
-					continue;
-				errno = 0;
-				ret = cb(msg, data);
-				if (ret < MNL_CB_STOP) {
-					err = errno ? -errno : -EIO;
-					goto drain;
-				}
-				if (ret == MNL_CB_STOP && !dump)
-					return 0;
-			}
-		}
+		err = nl_reply_parse(nl, seq, dump, buf, (size_t)ret, cb, data, &interrupted,
+				     &cb_failed);
+		if (err == 1)
+			continue;
+		if (cb_failed)
+			break;
+		return err;
 	}
-drain:
 	/* A callback refused an entry: read on to the end so the next request starts clean. */
 	for (;;) {
 		struct nlmsghdr *msg;
@@ -275,6 +286,49 @@ drain:
 			     (msg->nlmsg_type == NLMSG_ERROR && !dump)))
 				return err;
 	}
+}
+
+int nl_retry_interrupted(int (*attempt)(void *ctx), void (*restart)(void *ctx), void *ctx)
+{
+	int tries, err = -EINTR;
+
+	for (tries = 0; tries < NL_DUMP_TRIES && err == -EINTR; tries++) {
+		if (tries && restart)
+			restart(ctx);
+		err = attempt(ctx);
+	}
+	return err;
+}
+
+struct dump_req {
+	struct nl_sock *nl;
+	struct nlmsghdr *nlh;
+	mnl_cb_t cb;
+	void *data;
+	void (*restart)(void *data);
+};
+
+static int dump_attempt(void *ctx)
+{
+	struct dump_req *r = ctx;
+
+	return nl_talk(r->nl, r->nlh, r->cb, r->data);
+}
+
+static void dump_restart(void *ctx)
+{
+	struct dump_req *r = ctx;
+
+	if (r->restart)
+		r->restart(r->data);
+}
+
+int nl_dump(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    void (*restart)(void *data))
+{
+	struct dump_req r = { nl, nlh, cb, data, restart };
+
+	return nl_retry_interrupted(dump_attempt, dump_restart, &r);
 }
 
 struct link_index_ctx {

@@ -3,6 +3,7 @@
 #ifndef FO_NL_H
 #define FO_NL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <libmnl/libmnl.h>
 
@@ -26,9 +27,28 @@ void nl_close(struct nl_sock *nl);
 
 /* Send NLH (NLM_F_ACK is added) and run every reply through CB (may be NULL) until the
  * ACK or NLMSG_DONE. Returns 0 or -errno; on error nl->extack holds the kernel's text.
- * A dump the kernel flags NLM_F_DUMP_INTR (changed while dumped) is -EINTR: retry it.
+ * A dump the kernel flags NLM_F_DUMP_INTR (changed while dumped) is -EINTR: nl_dump retries it.
  * CB returning MNL_CB_ERROR fails the call with its errno; the rest is still read. */
 int nl_talk(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/* How often an interrupted dump is asked again before its -EINTR is the answer. */
+#define NL_DUMP_TRIES 8
+
+/* A dump through nl_talk, asked again while it comes back -EINTR (NLM_F_DUMP_INTR: the
+ * table changed while it was dumped, so what CB saw may be torn; or a signal), up to
+ * NL_DUMP_TRIES times. RESTART (may be NULL) resets DATA before each new attempt, so CB
+ * collects one whole, consistent dump. */
+int nl_dump(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    void (*restart)(void *data));
+/* The retry rule of nl_dump, apart from any socket: ATTEMPT again while it returns -EINTR,
+ * RESTART before each new attempt. Pure: unit-tested. */
+int nl_retry_interrupted(int (*attempt)(void *ctx), void (*restart)(void *ctx), void *ctx);
+/* One received datagram of replies to request SEQ, through CB: 1 when the reply goes on in
+ * the next datagram, else the request's result, 0 or -errno (-EINTR for a dump flagged
+ * NLM_F_DUMP_INTR in any of its datagrams: *INTERRUPTED carries across them). *CB_FAILED
+ * says CB refused an entry (the rest must be drained). Pure: unit-tested. */
+int nl_reply_parse(struct nl_sock *nl, unsigned int seq, bool dump, const void *buf, size_t len,
+		   mnl_cb_t cb, void *data, bool *interrupted, bool *cb_failed);
 
 /* Resolve a device name in the socket's namespace. Returns ifindex > 0 or -ENODEV. */
 int nl_link_index(struct nl_sock *nl, const char *dev);

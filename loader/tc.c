@@ -86,6 +86,13 @@ static int qdisc_kind_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void qdisc_kind_restart(void *data)
+{
+	struct qdisc_kind_ctx *ctx = data;
+
+	memset(ctx->kind, 0, sizeof(ctx->kind));
+}
+
 /* clsact and ingress share the slot ffff:fff1, so EEXIST alone does not mean clsact. */
 static int clsact_slot_kind(struct nl_sock *nl, int ifindex, char *kind, size_t len)
 {
@@ -95,7 +102,7 @@ static int clsact_slot_kind(struct nl_sock *nl, int ifindex, char *kind, size_t 
 	int err;
 
 	nlh = tc_msg(buf, RTM_GETQDISC, NLM_F_DUMP, ifindex, 0, 0, 0);
-	err = nl_talk(nl, nlh, qdisc_kind_cb, &ctx);
+	err = nl_dump(nl, nlh, qdisc_kind_cb, &ctx, qdisc_kind_restart);
 	if (err)
 		return err;
 	copy_str(kind, len, ctx.kind, sizeof(ctx.kind));
@@ -304,6 +311,14 @@ static int filter_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void filter_dump_restart(void *data)
+{
+	struct filter_dump_ctx *ctx = data;
+
+	ctx->n = 0;
+	ctx->overflow = false;
+}
+
 int tc_filter_dump(struct nl_sock *nl, int ifindex, enum tc_dir dir,
 		   struct tc_filter_info *out, int max, int *n)
 {
@@ -314,7 +329,7 @@ int tc_filter_dump(struct nl_sock *nl, int ifindex, enum tc_dir dir,
 
 	*n = 0;
 	nlh = tc_msg(buf, RTM_GETTFILTER, NLM_F_DUMP, ifindex, dir_parent(dir), 0, 0);
-	err = nl_talk(nl, nlh, filter_dump_cb, &ctx);
+	err = nl_dump(nl, nlh, filter_dump_cb, &ctx, filter_dump_restart);
 	*n = ctx.n;
 	if (err)
 		return err;

@@ -167,6 +167,103 @@ static void test_attr_parse_rejects_leftover_bytes(void)
 				count_cb, &seen), -EBADMSG, "torn");
 }
 
+/* A dump's datagram as the kernel builds it: two RTM_NEWLINK entries of request SEQ, the
+ * second with FLAGS added, then NLMSG_DONE carrying 0. */
+static size_t put_dump(unsigned int seq, __u16 flags)
+{
+	struct nlmsghdr *nlh;
+	char *p = msg.buf;
+	int i;
+
+	memset(&msg, 0, sizeof(msg));
+	for (i = 0; i < 2; i++) {
+		struct ifinfomsg *ifi;
+
+		nlh = mnl_nlmsg_put_header(p);
+		nlh->nlmsg_type = RTM_NEWLINK;
+		nlh->nlmsg_flags = NLM_F_MULTI | (i ? flags : 0);
+		nlh->nlmsg_seq = seq;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_index = i + 1;
+		p += nlh->nlmsg_len;
+	}
+	nlh = mnl_nlmsg_put_header(p);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI | flags;
+	nlh->nlmsg_seq = seq;
+	*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
+	p += nlh->nlmsg_len;
+	return p - msg.buf;
+}
+
+static int count_links_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+static void test_dump_flagged_interrupted_is_eintr(void)
+{
+	struct nl_sock nl = {};
+	bool intr = false, cb_failed;
+	int links = 0;
+	size_t len;
+
+	len = put_dump(7, 0);
+	ASSERT_EQ(nl_reply_parse(&nl, 7, true, msg.buf, len, count_links_cb, &links, &intr, &cb_failed),
+		  0, "a whole dump");
+	ASSERT_EQ(links, 2, "both entries seen");
+	len = put_dump(8, NLM_F_DUMP_INTR);
+	links = 0;
+	ASSERT_EQ(nl_reply_parse(&nl, 8, true, msg.buf, len, count_links_cb, &links, &intr, &cb_failed),
+		  -EINTR, "NLM_F_DUMP_INTR on an entry and on DONE");
+	ASSERT_TRUE(intr && !cb_failed, "flagged, not a callback failure");
+	/* The flag on an earlier datagram still counts at DONE. */
+	len = put_dump(9, 0);
+	ASSERT_EQ(nl_reply_parse(&nl, 9, true, msg.buf, len, count_links_cb, &links, &intr, &cb_failed),
+		  -EINTR, "interrupted in an earlier datagram");
+	/* Another request's replies are not this one's. */
+	intr = false;
+	len = put_dump(10, NLM_F_DUMP_INTR);
+	ASSERT_EQ(nl_reply_parse(&nl, 11, true, msg.buf, len, count_links_cb, &links, &intr, &cb_failed),
+		  1, "other seq: still waiting");
+}
+
+struct fake_dump {
+	int interrupted_left, attempts, restarts, entries;
+};
+
+static int fake_attempt(void *ctx)
+{
+	struct fake_dump *f = ctx;
+
+	f->attempts++;
+	f->entries += 3; /* what the callback collected this time */
+	return f->interrupted_left-- > 0 ? -EINTR : 0;
+}
+
+static void fake_restart(void *ctx)
+{
+	struct fake_dump *f = ctx;
+
+	f->restarts++;
+	f->entries = 0;
+}
+
+static void test_interrupted_dump_is_asked_again_from_scratch(void)
+{
+	struct fake_dump f = { .interrupted_left = 2 };
+
+	ASSERT_EQ(nl_retry_interrupted(fake_attempt, fake_restart, &f), 0, "third attempt whole");
+	ASSERT_EQ(f.attempts, 3, "attempts");
+	ASSERT_EQ(f.restarts, 2, "reset before each new attempt");
+	ASSERT_EQ(f.entries, 3, "only the whole dump's entries kept");
+	f = (struct fake_dump){ .interrupted_left = 100 };
+	ASSERT_EQ(nl_retry_interrupted(fake_attempt, fake_restart, &f), -EINTR, "gives up");
+	ASSERT_EQ(f.attempts, NL_DUMP_TRIES, "bounded");
+}
+
 int main(void)
 {
 	RUN_TEST(test_ack_is_success_with_no_text);
@@ -178,5 +275,7 @@ int main(void)
 	RUN_TEST(test_short_error_message_is_ebadmsg);
 	RUN_TEST(test_torn_extack_attribute_gives_errno_without_text);
 	RUN_TEST(test_attr_parse_rejects_leftover_bytes);
+	RUN_TEST(test_dump_flagged_interrupted_is_eintr);
+	RUN_TEST(test_interrupted_dump_is_asked_again_from_scratch);
 	return test_failures != 0;
 }
