@@ -274,3 +274,38 @@ for i in range(3):
 test_udp4_fragments_count_on_their_flow_as_conntrack() { udp_fragments 4 "$IP4_A" "$IP4_B"; }
 test_udp6_fragments_count_on_their_flow_as_conntrack() { udp_fragments 6 "$IP6_A" "$IP6_B"; }
 test_udp4_fragments_count_on_their_flow_as_conntrack_xdp() { udp_fragments 4 "$IP4_A" "$IP4_B" --xdp; }
+
+# Egress: B's own error about a flow of a process on B — the reassembly timeout of a datagram
+# whose first fragment arrived for the process's port (B's tc sees egress only, so the fragment
+# is let in). Without a rule the error reaches A; with a drop rule for the process, it does not.
+test_drop_rule_drops_the_errors_it_would_send() {
+	local pid id
+	setup_router || return 1
+	in_b sysctl -qw net.ipv4.ipfrag_time=1 net.ipv4.icmp_ratelimit=0 || return 1
+	fo -n "$NS_B" attach veth0 --egress || return 1
+	fo -n "$NS_A" attach veth0 --ingress || return 1
+	bg nsenter --net="/run/netns/$NS_B" /usr/bin/python3 -c "
+import os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$IP4_B', 9000))
+s.sendto(b'hello', ('$IP4_A', 4000))  # the process's flow, seen leaving
+print('pid', os.getpid(), flush=True)
+time.sleep(20)" > "$TMPD/proc"
+	wait_for grep -q pid "$TMPD/proc" || return 1
+	pid=$(awk '$1 == "pid" { print $2 }' "$TMPD/proc")
+	for id in 101 102; do
+		[ "$id" = 102 ] && { fo mark add pid "$pid" drop > /dev/null || return 1; }
+		# Only the first fragment of a 5000-byte datagram: B waits for the rest, then gives up.
+		in_a /usr/bin/python3 -c "
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 44, $id, 0x2000, 64, 17, 0,
+                 socket.inet_aton('$IP4_A'), socket.inet_aton('$IP4_B'))
+s.sendto(ip + struct.pack('!HHHH', 4000, 9000, 5008, 0) + b'x' * 16, ('$IP4_B', 0))" || return 1
+		sleep 1.6
+	done
+	assert_eq "$(fo -n "$NS_B" -j flows | pyjson "print([(f['proto'], f['pid'], f['owner_source'], f['tx_packets'], f['dropped'], f['related_to']['local_port']) for f in d if f.get('related_to')])")" \
+		"[('icmp', $pid, 'related', 2, True, 9000)]" "B's reassembly-timeout row: the process's, both sent, the second dropped" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print(sum(f['rx_packets'] for f in d if f['proto'] == 'icmp' and f.get('related_to')))")" \
+		1 "A received the first error only"
+}
