@@ -56,67 +56,78 @@ fetch() { # NS URL [CURL ARGS...]
 	nsenter --net="/run/netns/$ns" curl -s -o /dev/null -w '%{size_download}' "$@" "$url"
 }
 
-# Transit through a router with its own service on the same port: the stack forwards A -> C:P,
-# so R's listener on 0.0.0.0:P must not claim it; R's own connection is its service's.
-router_transit() { # ATTACH-ARGS...
-	local rsvc rpid n t
-	setup_router || return 1
-	mkdir -p "$TMPD/www" && head -c 300000 /dev/urandom > "$TMPD/www/f" || return 1
-	rsvc=$(named /usr/bin/python3 fo-rsvc) || return 1
-	http_server "$NS_B" 8080 "$rsvc" || fail "R's service" || return 1
-	rpid=$BG_PID
-	http_server "$NS_C" 8080 || fail "C's service" || return 1
-	fo -n "$NS_B" attach veth0 "$@" || return 1
-	fo -n "$NS_B" attach veth1 || return 1
+# R's TCP flows whose A-side port is one of PORTS, as (dev, FIELDS...) tuples.
+transit_rows() { # PORTS FIELDS...
+	local ports=$1; shift
+	rows "$NS_B" "f['proto']=='tcp' and (f['local_port'] in ($ports) or f['remote_port'] in ($ports))" dev "$@"
+}
 
-	assert_eq "$(fetch "$NS_A" "http://$IP4_C:8080/f")" 300000 "A fetches from C through R" || return 1
-	assert_eq "$(fetch "$NS_A" "http://$IP4_B:8080/f")" 300000 "A fetches from R" || return 1
-	sleep 0.2
-	# Transit: on both of R's devices, no owner, forwarded.
-	assert_eq "$(rows "$NS_B" "f['proto']=='tcp' and '$IP4_C' in (f['local'], f['remote'])" dev pid owner_source unattributed_reason)" \
-		"[('veth0', 0, 'none', 'forwarded'), ('veth1', 0, 'none', 'forwarded')]" "transit flows on R" || return 1
-	assert_eq "$(rows "$NS_B" "f['proto']=='tcp' and f['local']=='$IP4_B'" dev pid comm)" \
-		"[('veth0', $rpid, 'fo-rsvc')]" "R's own connection" || return 1
-	# Forwarding changes no length: what comes in on one side goes out on the other.
-	n=$(fo -n "$NS_B" -j flows | pyjson "
-t={f['dev']: f for f in d if f['proto']=='tcp' and '$IP4_C' in (f['local'], f['remote'])}
+# One round of A's fetches through R (to C) and to R itself, from fixed ports from BASE on.
+# Without the rule (RULED 0): transit is forwarded on both of R's devices, bytes in = out, and
+# R's own connection is its service's. Under the drop rule for R's service (RULED 1): R's own
+# connections die, transit is whole — a slow one too, past the owner TTL (1 s), whose ingress
+# re-check must not turn it into no_socket nor give it to the listener.
+transit_round() { # BASE RULED
+	local b=$1 n t
+	if [ "$2" = 0 ]; then
+		assert_eq "$(fetch "$NS_A" "http://$IP4_C:8080/f" --local-port $((b + 1)))" 300000 "A fetches from C through R" || return 1
+		assert_eq "$(fetch "$NS_A" "http://$IP4_B:8080/f" --local-port $((b + 2)))" 300000 "A fetches from R" || return 1
+		sleep 0.2
+		assert_eq "$(transit_rows $((b + 1)), pid owner_source unattributed_reason)" \
+			"[('veth0', 0, 'none', 'forwarded'), ('veth1', 0, 'none', 'forwarded')]" "transit flows on R" || return 1
+		assert_eq "$(transit_rows $((b + 2)), pid comm)" "[('veth0', $RPID, 'fo-rsvc')]" "R's own connection" || return 1
+		# Forwarding changes no length: what comes in on one side goes out on the other.
+		n=$(fo -n "$NS_B" -j flows | pyjson "
+t={f['dev']: f for f in d if f['proto']=='tcp' and $((b + 1)) in (f['local_port'], f['remote_port'])}
 print(t['veth1']['rx_bytes'] == t['veth0']['tx_bytes'] >= 300000, t['veth0']['rx_bytes'] == t['veth1']['tx_bytes'] > 0)")
-	assert_eq "$n" "True True" "transit bytes in = out" || return 1
-
-	# A drop rule for R's service: its own connections die, transit is untouched. The rule
-	# decides on the next packet of each flow; a new connection is a new flow.
-	fo mark add comm fo-rsvc drop > /dev/null || return 1
-	# One slow transit, past the owner TTL (1 s): the ingress re-check must not turn it into
-	# no_socket, nor give it to the listener.
-	fetch "$NS_A" "http://$IP4_C:8080/f" --max-time 5 --limit-rate 200k > "$TMPD/slow" &
+		assert_eq "$n" "True True" "transit bytes in = out"
+		return
+	fi
+	fetch "$NS_A" "http://$IP4_C:8080/f" --max-time 5 --limit-rate 200k --local-port $((b + 3)) > "$TMPD/slow" &
 	n=$!
-	assert_eq "$(fetch "$NS_A" "http://$IP4_C:8080/f" --max-time 5)" 300000 "transit under the drop rule" || return 1
-	t=$(fetch "$NS_A" "http://$IP4_B:8080/f" --max-time 1)
+	assert_eq "$(fetch "$NS_A" "http://$IP4_C:8080/f" --max-time 5 --local-port $((b + 4)))" 300000 "transit under the drop rule" || return 1
+	t=$(fetch "$NS_A" "http://$IP4_B:8080/f" --max-time 1 --local-port $((b + 5)))
 	assert_eq "${t:-0}" 0 "R's service is dropped" || return 1
 	wait "$n"
 	assert_eq "$(cat "$TMPD/slow")" 300000 "a slow transit under the drop rule" || return 1
 	sleep 0.2
-	assert_eq "$(rows "$NS_B" "f['proto']=='tcp' and '$IP4_C' in (f['local'], f['remote'])" dev pid unattributed_reason dropped)" \
-		"$(for d in veth0 veth0 veth0 veth1 veth1 veth1; do printf "('%s', 0, 'forwarded', False), " $d; done | sed 's/, $//; s/^/[/; s/$/]/')" \
+	assert_eq "$(transit_rows "$((b + 3)), $((b + 4))" pid unattributed_reason dropped)" \
+		"[('veth0', 0, 'forwarded', False), ('veth0', 0, 'forwarded', False), ('veth1', 0, 'forwarded', False), ('veth1', 0, 'forwarded', False)]" \
 		"transit flows under the drop rule, after the owner TTL"
 }
 
-test_router_transit_forwarded_not_its_listeners() { router_transit; }
-test_router_transit_forwarded_not_its_listeners_xdp() { router_transit --xdp; }
+# Transit through a router with its own service on the same port: the stack forwards A -> C:P,
+# so R's listener on 0.0.0.0:P must not claim it. At tc, then with XDP on R's A side.
+test_router_transit_forwarded_not_its_listeners_tc_and_xdp() {
+	local rsvc id
+	setup_router || return 1
+	mkdir -p "$TMPD/www" && head -c 300000 /dev/urandom > "$TMPD/www/f" || return 1
+	rsvc=$(named /usr/bin/python3 fo-rsvc) || return 1
+	http_server "$NS_B" 8080 "$rsvc" || fail "R's service" || return 1
+	RPID=$BG_PID
+	http_server "$NS_C" 8080 || fail "C's service" || return 1
+	fo -n "$NS_B" attach veth0 || return 1
+	fo -n "$NS_B" attach veth1 || return 1
+	transit_round 31000 0 || return 1
+	id=$(fo mark add comm fo-rsvc drop) || return 1
+	transit_round 31000 1 || return 1
+	fo mark del "$id" || return 1
+	fo -n "$NS_B" attach veth0 --xdp || return 1
+	transit_round 31100 0 || return 1
+	fo mark add comm fo-rsvc drop > /dev/null || return 1
+	transit_round 31100 1
+}
 
-# The ICMP error rows in NS whose related_to is of PROTO, as tuples.
-error_rows() { # NS PROTO
-	fo -n "$1" -j flows | pyjson "print(sorted((f['proto'], f['pid'], f['owner_source'], f.get('unattributed_reason'), f['related_to']['proto'], f['related_to']['local'], f['related_to']['local_port'], f['related_to']['remote'], f['related_to']['remote_port']) for f in d if f.get('related_to', {}).get('proto') == '$2'))"
+# The ICMP error rows in NS whose related_to is of PROTO (and whose own proto is ICMP), as tuples.
+error_rows() { # NS PROTO [ICMP]
+	fo -n "$1" -j flows | pyjson "print(sorted((f['proto'], f['pid'], f['owner_source'], f.get('unattributed_reason'), f['related_to']['proto'], f['related_to']['local'], f['related_to']['local_port'], f['related_to']['remote'], f['related_to']['remote_port']) for f in d if f.get('related_to', {}).get('proto') == '$2' and f['proto'] == '${3:-icmp}'))"
 }
 
 # A UDP datagram to a closed port, from two sockets of one process: each port-unreachable is a
 # row of its own, owned by the sender, naming the flow it quotes; on the receiver it is the
 # kernel's, about a flow nobody owns.
-udp_closed_port() { # FAMILY ADDR_A ADDR_B ICMP
-	local fam=$1 a=$2 b=$3 icmp=$4 out pid p1 p2
-	setup_router || return 1
-	fo -n "$NS_A" attach veth0 || return 1
-	fo -n "$NS_B" attach veth0 || return 1
+closed_port_check() { # FAMILY ADDR_A ADDR_B ICMP
+	local fam=$1 a=$2 b=$3 icmp=$4 out pid p1 p2 lo hi
 	out=$(in_a /usr/bin/python3 - "$fam" "$b" <<'PY'
 import os, socket, sys, time
 fam = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
@@ -135,17 +146,23 @@ print(os.getpid(), *ports)
 PY
 ) || return 1
 	read -r pid p1 p2 <<< "$out"
+	lo=$(( p1 < p2 ? p1 : p2 )) hi=$(( p1 < p2 ? p2 : p1 ))
 	sleep 0.2
-	assert_eq "$(error_rows "$NS_A" udp)" \
-		"[('$icmp', $pid, 'related', None, 'udp', '$a', $(( p1 < p2 ? p1 : p2 )), '$b', 9), ('$icmp', $pid, 'related', None, 'udp', '$a', $(( p1 < p2 ? p2 : p1 )), '$b', 9)]" \
-		"port-unreachable rows on the sender" || return 1
-	assert_eq "$(error_rows "$NS_B" udp)" \
-		"[('$icmp', 0, 'none', 'kernel', 'udp', '$b', 9, '$a', $(( p1 < p2 ? p1 : p2 ))), ('$icmp', 0, 'none', 'kernel', 'udp', '$b', 9, '$a', $(( p1 < p2 ? p2 : p1 )))]" \
-		"port-unreachable rows on the receiver"
+	assert_eq "$(error_rows "$NS_A" udp "$icmp")" \
+		"[('$icmp', $pid, 'related', None, 'udp', '$a', $lo, '$b', 9), ('$icmp', $pid, 'related', None, 'udp', '$a', $hi, '$b', 9)]" \
+		"$icmp port-unreachable rows on the sender" || return 1
+	assert_eq "$(error_rows "$NS_B" udp "$icmp")" \
+		"[('$icmp', 0, 'none', 'kernel', 'udp', '$b', 9, '$a', $lo), ('$icmp', 0, 'none', 'kernel', 'udp', '$b', 9, '$a', $hi)]" \
+		"$icmp port-unreachable rows on the receiver"
 }
 
-test_udp4_closed_port_error_owned_by_sender() { udp_closed_port 4 "$IP4_A" "$IP4_B" icmp; }
-test_udp6_closed_port_error_owned_by_sender() { udp_closed_port 6 "$IP6_A" "$IP6_B" icmpv6; }
+test_udp_closed_port_error_owned_by_sender_v4_v6() {
+	setup_router || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_B" attach veth0 || return 1
+	closed_port_check 4 "$IP4_A" "$IP4_B" icmp || return 1
+	closed_port_check 6 "$IP6_A" "$IP6_B" icmpv6
+}
 
 # A TCP connect through R to an address R has an unreachable route for: R answers with ICMP
 # host unreachable, and on A that error is the connecting process's.
@@ -235,45 +252,50 @@ ct_orig() { # NS FAMILY PORT
 # 5000-byte UDP datagrams leave A as 4 fragments each (MTU 1500) and arrive at B so: every
 # fragment counts on the datagram's flow, and the flow's packets and bytes are conntrack's
 # (which counts the reassembled datagram: defrag runs before it, after tc) on both ends.
-udp_fragments() { # FAMILY ADDR_A ADDR_B [ATTACH ARGS FOR B...]
-	local fam=$1 a=$2 b=$3 want
-	shift 3
+frag_check() { # FAMILY ADDR_A ADDR_B PORT
+	local fam=$1 a=$2 b=$3 port=$4 want k0
+	k0=$(fo -j status | pyjson "print(d['counters'].get('fragments_keyed', 0))")
+	bg nsenter --net="/run/netns/$NS_B" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET$([ "$fam" = 6 ] && echo 6), socket.SOCK_DGRAM)
+s.bind(('$b', $port))
+s.settimeout(5)
+for i in range(3):
+    print(len(s.recv(10000)), flush=True)" > "$TMPD/rcv.$port"
+	wait_listen "$NS_B" "$port" udp || return 1
+	in_a /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET$([ "$fam" = 6 ] && echo 6), socket.SOCK_DGRAM)
+s.bind(('$a', $port + 1))
+for i in range(3):
+    s.sendto(b'x' * 5000, ('$b', $port)); time.sleep(0.05)" || return 1
+	WAIT=30 wait_for sh -c "[ \$(wc -l < $TMPD/rcv.$port) = 3 ]" ||
+		fail "receiver got $(cat "$TMPD/rcv.$port")" || return 1
+	sleep 0.2
+	# The reassembled datagram: IP header + 8 (UDP) + 5000, three times.
+	want="3 $(( 3 * (5008 + (fam == 6 ? 40 : 20)) ))"
+	assert_eq "$(ct_orig "$NS_A" "$fam" "$port")" "$want" "IPv$fam: conntrack on the sender" || return 1
+	assert_eq "$(ct_orig "$NS_B" "$fam" "$port")" "$want" "IPv$fam: conntrack on the receiver" || return 1
+	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print(*[(f['tx_packets'], f['tx_bytes']) for f in d if f['proto']=='udp' and f['local_port']==$port + 1][0])")" \
+		"$want" "IPv$fam: sender's flow" || return 1
+	assert_eq "$(fo -n "$NS_B" -j flows | pyjson "print(*[(f['rx_packets'], f['rx_bytes']) for f in d if f['proto']=='udp' and f['remote_port']==$port + 1][0])")" \
+		"$want" "IPv$fam: receiver's flow" || return 1
+	assert_eq "$(fo -j status | pyjson "print(d['counters'].get('fragments_keyed', 0) - $k0, d['counters'].get('unattributed_fragment', 0))")" \
+		"18 0" "IPv$fam: later fragments keyed (3 per datagram, both ends), none left over"
+}
+
+test_udp_fragments_count_on_their_flow_as_conntrack_v4_v6_xdp() {
 	setup_router || return 1
 	conntrack_on "$NS_A" || return 1
 	conntrack_on "$NS_B" || return 1
 	fo -n "$NS_A" attach veth0 || return 1
-	fo -n "$NS_B" attach veth0 "$@" || return 1
-	bg nsenter --net="/run/netns/$NS_B" /usr/bin/python3 -c "
-import socket
-s = socket.socket(socket.AF_INET$([ "$fam" = 6 ] && echo 6), socket.SOCK_DGRAM)
-s.bind(('$b', 5000))
-s.settimeout(5)
-for i in range(3):
-    print(len(s.recv(10000)), flush=True)" > "$TMPD/rcv"
-	wait_listen "$NS_B" 5000 udp || return 1
-	in_a /usr/bin/python3 -c "
-import socket, time
-s = socket.socket(socket.AF_INET$([ "$fam" = 6 ] && echo 6), socket.SOCK_DGRAM)
-s.bind(('$a', 5001))
-for i in range(3):
-    s.sendto(b'x' * 5000, ('$b', 5000)); time.sleep(0.05)" || return 1
-	WAIT=30 wait_for sh -c "[ \$(wc -l < $TMPD/rcv) = 3 ]" || fail "receiver got $(cat "$TMPD/rcv")" || return 1
-	sleep 0.2
-	# The reassembled datagram: IP header + 8 (UDP) + 5000, three times.
-	want="3 $(( 3 * (5008 + (fam == 6 ? 40 : 20)) ))"
-	assert_eq "$(ct_orig "$NS_A" "$fam" 5000)" "$want" "conntrack on the sender" || return 1
-	assert_eq "$(ct_orig "$NS_B" "$fam" 5000)" "$want" "conntrack on the receiver" || return 1
-	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print(*[(f['tx_packets'], f['tx_bytes']) for f in d if f['proto']=='udp' and f['local_port']==5001][0])")" \
-		"$want" "sender's flow" || return 1
-	assert_eq "$(fo -n "$NS_B" -j flows | pyjson "print(*[(f['rx_packets'], f['rx_bytes']) for f in d if f['proto']=='udp' and f['remote_port']==5001][0])")" \
-		"$want" "receiver's flow" || return 1
-	assert_eq "$(fo -j status | pyjson "print(d['counters'].get('fragments_keyed', 0), d['counters'].get('unattributed_fragment', 0))")" \
-		"18 0" "later fragments keyed, none left over (3 per datagram, both ends)"
+	fo -n "$NS_B" attach veth0 || return 1
+	frag_check 4 "$IP4_A" "$IP4_B" 5000 || return 1
+	frag_check 6 "$IP6_A" "$IP6_B" 5010 || return 1
+	# The receiver under XDP: fo_xdp counts, its tc companion attributes.
+	fo -n "$NS_B" attach veth0 --xdp || return 1
+	frag_check 4 "$IP4_A" "$IP4_B" 5020
 }
-
-test_udp4_fragments_count_on_their_flow_as_conntrack() { udp_fragments 4 "$IP4_A" "$IP4_B"; }
-test_udp6_fragments_count_on_their_flow_as_conntrack() { udp_fragments 6 "$IP6_A" "$IP6_B"; }
-test_udp4_fragments_count_on_their_flow_as_conntrack_xdp() { udp_fragments 4 "$IP4_A" "$IP4_B" --xdp; }
 
 # Egress: B's own error about a flow of a process on B — the reassembly timeout of a datagram
 # whose first fragment arrived for the process's port (B's tc sees egress only, so the fragment
