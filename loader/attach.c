@@ -178,7 +178,7 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 	struct attach_value v = {}, old;
 	struct nl_sock nl = {};
 	char name[32];
-	bool created = false, xdp;
+	bool created = false, made_clsact, was_recorded, xdp;
 	int ifindex, prog_fd = -1, err;
 
 	err = open_dev(&nl, netns, dev, &ifindex, e);
@@ -222,7 +222,9 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 		v.prog_id = info.id;
 
 	/* A repeated attach keeps what the first one knew: whether clsact was ours. */
-	if (!record_get(pin_dir, &k, &old))
+	made_clsact = created;
+	was_recorded = !record_get(pin_dir, &k, &old);
+	if (was_recorded)
 		created = created || old.created_clsact;
 	else {
 		struct attach_key other = k;
@@ -237,8 +239,17 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 	v.handle = FO_TC_HANDLE;
 	v.created_clsact = created;
 	err = attach_record(pin_dir, &k, &v);
-	if (err)
+	if (err) {
 		err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
+		/* Unrecorded, unload would never find it: a filter this call added goes again,
+		 * and clsact with it if this call made it. A replaced one stays recorded. */
+		if (!was_recorded) {
+			tc_filter_delete(&nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
+					 prio, FO_TC_HANDLE);
+			if (made_clsact)
+				tc_clsact_delete(&nl, ifindex);
+		}
+	}
 out:
 	if (prog_fd >= 0)
 		close(prog_fd);
@@ -345,6 +356,16 @@ const char *fo_xdp_mode_name(__u32 xdp_flags)
 	if (xdp_flags & XDP_FLAGS_HW_MODE)
 		return "offload";
 	return "?";
+}
+
+bool attach_is_recorded(const char *pin_dir, const char *netns, int ifindex, enum fo_dir dir)
+{
+	struct attach_key k = { .ifindex = ifindex, .dir = dir };
+	struct attach_value v;
+
+	if (netns_inode(netns, &k.netns_ino))
+		return false;
+	return record_get(pin_dir, &k, &v) == 0;
 }
 
 bool attach_has_xdp(const char *pin_dir, const char *netns, int ifindex)
@@ -514,6 +535,10 @@ int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mo
 		}
 		if (mode) {
 			err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+			/* The new mode refused: ours goes back in the old one, so the device
+			 * counts as before (its tc ingress is the attribution-only companion). */
+			if (err && st.ours && xdp_attach(&nl, ifindex, prog_fd, -1, st.ours) == 0)
+				goto out;
 		} else {
 			mode = XDP_FLAGS_DRV_MODE;
 			err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);

@@ -37,6 +37,8 @@ int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mo
 /* Remove fo_xdp from DEV, only if the program there is ours (-EBUSY and untouched if not;
  * -ENOENT if there is none); a tc ingress filter of ours goes back to counting. */
 int detach_xdp(const char *pin_dir, const char *netns, const char *dev, struct fo_err *e);
+/* Whether an attachment of ours in DIR is recorded on IFINDEX in NETNS. */
+bool attach_is_recorded(const char *pin_dir, const char *netns, int ifindex, enum fo_dir dir);
 /* Whether flowowner's XDP program is recorded on IFINDEX in NETNS. */
 bool attach_has_xdp(const char *pin_dir, const char *netns, int ifindex);
 /* "native" or "generic", from the XDP_FLAGS_* mode bits of a record. */

@@ -41,11 +41,12 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	struct fo_err e = {}, note = {};
 	unsigned long long v;
 	bool ingress = false, egress = false, xdp = false;
+	bool had_xdp, had_ingress, did_xdp = false, did_ingress = false;
 	__u32 xdp_mode = 0; /* 0: native, else generic */
 	__u16 prio = FO_TC_PRIO_DEFAULT;
 	const char *dev;
 	char msg[256] = "";
-	int opt, err, lock_fd = -1, ret = EXIT_OK;
+	int opt, err, ifindex, lock_fd = -1, ret = EXIT_OK;
 
 	optind = 0;
 	opterr = 0;
@@ -103,8 +104,8 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	}
 	msg[0] = '\0';
 	/* Check the device first: a typo must not leave programs loaded. */
-	err = attach_resolve(cli->netns, dev, &e);
-	if (err < 0) {
+	ifindex = attach_resolve(cli->netns, dev, &e);
+	if (ifindex < 0) {
 		fo_warn("%s", e.text);
 		return EXIT_RUNTIME;
 	}
@@ -124,42 +125,47 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		ret = load_error(cli, err, msg);
 		goto out;
 	}
+	/* All or nothing: what this attach adds goes again if a later step fails; what it
+	 * replaces in place was there before and stays. */
+	had_xdp = attach_is_recorded(cli->pin_dir, cli->netns, ifindex, FO_DIR_XDP);
+	had_ingress = attach_is_recorded(cli->pin_dir, cli->netns, ifindex, FO_DIR_INGRESS);
 	if (xdp) {
 		err = attach_xdp(cli->pin_dir, cli->netns, dev, xdp_mode, &note, &e);
 		if (note.text[0] && !err)
 			fo_warn("%s", note.text);
-		if (err) {
-			fo_warn("%s", e.text);
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
+		if (err)
+			goto failed;
+		did_xdp = true;
 	}
 	if (ingress) {
 		/* On a device with XDP this is the attribution-only companion. */
 		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, prio, &e);
-		if (err) {
-			fo_warn("%s", e.text);
-			ret = EXIT_RUNTIME;
-			if (xdp) {
-				/* XDP with no companion would leave new flows ownerless: undo it. */
-				struct fo_err e2 = {};
-
-				detach_xdp(cli->pin_dir, cli->netns, dev, &e2);
-			}
-			goto out;
-		}
+		if (err)
+			goto failed;
+		did_ingress = true;
 	}
 	if (egress) {
 		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_EGRESS, prio, &e);
-		if (err) {
-			fo_warn("%s", e.text);
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
+		if (err)
+			goto failed;
 	}
 	fo_info(cli, "%s: attached%s%s%s", dev, xdp ? " xdp" : "", ingress ? " ingress" : "",
 		egress ? " egress" : "");
 out:
 	pins_unlock(lock_fd);
 	return ret;
+failed:
+	fo_warn("%s", e.text);
+	ret = EXIT_RUNTIME;
+	{
+		struct fo_err e2 = {};
+
+		/* Ingress first: without XDP in front a recorded ingress would count again. */
+		if (did_ingress && !had_ingress)
+			detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, &e2);
+		/* XDP with no companion would leave new flows ownerless: it goes too. */
+		if (did_xdp && !had_xdp)
+			detach_xdp(cli->pin_dir, cli->netns, dev, &e2);
+	}
+	goto out;
 }

@@ -149,3 +149,58 @@ test_unload_clears_attaches_made_through_nsenter_and_in_unnamed_namespaces() {
 		fail "clsact left in the unnamed namespace" && return 1
 	return 0
 }
+
+# tc's view of veth0 in A: every qdisc and filter, both directions (prog ids aside).
+device_state() {
+	{ in_a tc qdisc show dev veth0; in_a tc filter show dev veth0 ingress; in_a tc filter show dev veth0 egress
+	  ip -n "$NS_A" -d link show veth0 | grep -o 'xdp[a-z]*\|prog/xdp id [0-9]*'; } 2>&1
+}
+
+# attach is all or nothing: a failure at any step leaves the device as it was. Each failure is
+# one another tool or the state could really cause, no test-only switch.
+test_attach_failing_at_the_second_direction_leaves_the_device_as_it_was() {
+	setup_pair || return 1
+	# Another tool's u32 filter holds egress at our prio: ingress goes on, egress cannot.
+	in_a tc qdisc add dev veth0 clsact || return 1
+	in_a tc filter add dev veth0 egress prio 49152 protocol all u32 match u32 0 0 classid 1:1 || return 1
+	local before
+	before=$(device_state)
+	assert_rc 1 fo -n "$NS_A" attach veth0 || return 1
+	assert_contains "$ERR" "veth0" "the device is named" || return 1
+	assert_eq "$(device_state)" "$before" "tc state after the failed attach" || return 1
+	assert_eq "$(fo -j status | pyjson 'print(len(d["attachments"]))')" 0 "recorded attachments"
+}
+
+test_attach_failing_to_record_leaves_the_device_as_it_was() {
+	have_cmd bpftool || skip "bpftool missing"
+	setup_pair || return 1
+	fo -n "$NS_B" attach veth0 --egress || return 1 # loads the pins
+	# The record map full (256) of other attachments: nothing of ours can be recorded.
+	local i batch=/tmp/fo-$TEST_ID.batch zeros before
+	on_cleanup "rm -f $batch"
+	zeros=$(printf '0 %.0s' $(seq 112))
+	for i in $(seq 1 300); do
+		echo "map update pinned $PIN/fo_attach key $((i % 256)) $((i / 256)) 0 0 0 0 0 1 $((i % 256)) 0 0 0 9 0 0 0 value $zeros"
+	done > "$batch"
+	bpftool batch file "$batch" >/dev/null 2>&1
+	assert_eq "$(bpftool -j map dump pinned "$PIN/fo_attach" | pyjson 'print(len(d))')" 256 "fo_attach full" || return 1
+	before=$(device_state)
+	assert_rc 1 fo -n "$NS_A" attach veth0 || return 1
+	assert_contains "$ERR" "cannot record" "the cause" || return 1
+	assert_eq "$(device_state)" "$before" "tc state after the failed attach (no clsact of ours left)"
+}
+
+test_xdp_mode_switch_that_fails_keeps_the_old_mode() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 --xdp=generic 2>/dev/null || return 1
+	# Native XDP on veth needs the peer's MTU to fit a page: with 9000 the switch fails.
+	ip -n "$NS_A" link set veth0 mtu 9000 && ip -n "$NS_B" link set veth0 mtu 9000 || return 1
+	local before status
+	before=$(device_state)
+	status=$(fo -j status | pyjson 'print(sorted((a["direction"], a.get("mode")) for a in d["attachments"]))')
+	assert_rc 1 fo -n "$NS_A" attach veth0 --xdp=native || return 1
+	assert_contains "$ERR" "Peer MTU is too large" "the driver's reason" || return 1
+	assert_eq "$(device_state)" "$before" "XDP and tc after the failed switch" || return 1
+	assert_eq "$(fo -j status | pyjson 'print(sorted((a["direction"], a.get("mode")) for a in d["attachments"]))')" \
+		"$status" "status after the failed switch"
+}
