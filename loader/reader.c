@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "pin_names.h"
 #include "pins.h"
+#include "pinset.h"
 #include "reader.h"
 
 #define BATCH 1024
@@ -184,7 +185,7 @@ void reader_flows_free(struct flow_rec *recs)
 	munmap(p, *(size_t *)p);
 }
 
-int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
+int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n)
 {
 	struct flow_key *keys = NULL;
 	struct flow_value *vals = NULL;
@@ -196,7 +197,7 @@ int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
 	bool first = true;
 	int fd, err = 0;
 
-	fd = pins_get(pin_dir, FO_PIN_FLOWS);
+	fd = fo_pins_fd(pins, FO_PIN_FLOWS);
 	if (fd < 0)
 		return fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
@@ -259,24 +260,22 @@ int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
 	*n = cnt;
 	recs = NULL;
 out:
-	close(fd);
 	reader_flows_free(recs);
 	free(keys);
 	free(vals);
 	return err;
 }
 
-int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n)
+int reader_procs_pins(struct fo_pins *pins, struct proc_entry **out, size_t *n)
 {
 	__u32 *keys = NULL;
 	struct proc_entry *vals = NULL;
 	int fd, err;
 
-	fd = pins_get(pin_dir, FO_PIN_PROCS);
+	fd = fo_pins_fd(pins, FO_PIN_PROCS);
 	if (fd < 0)
 		return fd;
 	err = read_hash(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, n);
-	close(fd);
 	if (err)
 		return err;
 	free(keys);
@@ -284,7 +283,7 @@ int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n)
 	return 0;
 }
 
-int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX])
+int reader_counters_pins(struct fo_pins *pins, __u64 out[FO_STAT_MAX])
 {
 	struct fo_counters *per_cpu;
 	__u32 zero = 0;
@@ -297,33 +296,32 @@ int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX])
 	per_cpu = calloc(ncpu, sizeof(*per_cpu));
 	if (!per_cpu)
 		return -ENOMEM;
-	fd = pins_get(pin_dir, FO_PIN_STATS);
+	fd = fo_pins_fd(pins, FO_PIN_STATS);
 	if (fd < 0) {
 		err = fd;
 		goto out;
 	}
 	if (bpf_map_lookup_elem(fd, &zero, per_cpu)) {
 		err = -errno;
-		goto out_fd;
+		goto out;
 	}
 	for (i = 0; i < ncpu; i++)
 		for (j = 0; j < FO_STAT_MAX; j++)
 			out[j] += per_cpu[i].v[j];
-out_fd:
-	close(fd);
 out:
 	free(per_cpu);
 	return err;
 }
 
-int reader_map_fill(const char *pin_dir, const char *name, __u32 *entries, __u32 *max_entries)
+int reader_map_fill_pins(struct fo_pins *pins, const char *name, __u32 *entries,
+			 __u32 *max_entries)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info), cnt = 0;
 	char key[256], prev[256];
 	int fd, err = 0;
 
-	fd = pins_get(pin_dir, name);
+	fd = fo_pins_fd(pins, name);
 	if (fd < 0)
 		return fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
@@ -381,6 +379,50 @@ int reader_map_fill(const char *pin_dir, const char *name, __u32 *entries, __u32
 	}
 	*entries = cnt;
 out:
-	close(fd);
+	return err;
+}
+
+/* The same reads for a command that reads once: its own set, closed at once. */
+int reader_flows(const char *pin_dir, struct flow_rec **out, size_t *n)
+{
+	struct fo_pins p;
+	int err;
+
+	fo_pins_init(&p, pin_dir);
+	err = reader_flows_pins(&p, out, n);
+	fo_pins_close(&p);
+	return err;
+}
+
+int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n)
+{
+	struct fo_pins p;
+	int err;
+
+	fo_pins_init(&p, pin_dir);
+	err = reader_procs_pins(&p, out, n);
+	fo_pins_close(&p);
+	return err;
+}
+
+int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX])
+{
+	struct fo_pins p;
+	int err;
+
+	fo_pins_init(&p, pin_dir);
+	err = reader_counters_pins(&p, out);
+	fo_pins_close(&p);
+	return err;
+}
+
+int reader_map_fill(const char *pin_dir, const char *name, __u32 *entries, __u32 *max_entries)
+{
+	struct fo_pins p;
+	int err;
+
+	fo_pins_init(&p, pin_dir);
+	err = reader_map_fill_pins(&p, name, entries, max_entries);
+	fo_pins_close(&p);
 	return err;
 }

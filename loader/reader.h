@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "flowowner.h"
+#include "pinset.h"
 
 /* A flow's counters, however the BPF side keeps them: commands read these, never the map
  * value's own fields, so a change of storage (per CPU, socket storage) stays in reader.c. */
@@ -31,6 +32,12 @@ int reader_procs(const char *pin_dir, struct proc_entry **out, size_t *n);
 int reader_counters(const char *pin_dir, __u64 out[FO_STAT_MAX]);
 /* How full a pinned hash map is; -EOPNOTSUPP for maps that cannot be walked (socket storage). */
 int reader_map_fill(const char *pin_dir, const char *name, __u32 *entries, __u32 *max_entries);
+/* The same reads through a command's pin set (each pin opened once for all its reads). */
+int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n);
+int reader_procs_pins(struct fo_pins *pins, struct proc_entry **out, size_t *n);
+int reader_counters_pins(struct fo_pins *pins, __u64 out[FO_STAT_MAX]);
+int reader_map_fill_pins(struct fo_pins *pins, const char *name, __u32 *entries,
+			 __u32 *max_entries);
 /* Fill F->cnt from what was read for F: the one place that knows where counters live. */
 void reader_flow_counts(struct flow_rec *f);
 /* The unix time, in seconds, of a CLOCK_MONOTONIC (the BPF side's clock) stamp in ns. */

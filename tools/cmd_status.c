@@ -13,6 +13,7 @@
 #include "output.h"
 #include "pin_names.h"
 #include "pins.h"
+#include "pinset.h"
 #include "probe.h"
 #include "progstats.h"
 #include "reader.h"
@@ -100,17 +101,16 @@ static const struct column att_cols[] = {
 };
 
 /* The id of a pinned program, 0 if it is not there. */
-static __u32 pinned_prog_id(const char *pin_dir, const char *name)
+static __u32 pinned_prog_id(struct fo_pins *pins, const char *name)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int fd = pins_get(pin_dir, name);
+	int fd = fo_pins_fd(pins, name);
 
 	if (fd < 0)
 		return 0;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		info.id = 0;
-	close(fd);
 	return info.id;
 }
 
@@ -180,13 +180,14 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	struct attach_rec *recs = NULL;
 	__u64 counters[FO_STAT_MAX];
 	json_t *root, *att, *links, *maps, *cnt;
-	__u64 cookie = 0;
-	__u32 companion_id;
-	size_t n = 0, i;
-	int err, ret;
-
 	static const struct opt opts[] = { { .name = NULL } };
 	static const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
+	struct fo_pins pins; /* every map read through one fd each */
+	__u64 cookie = 0;
+	__u32 companion_id, flows_entries = 0;
+	bool flows_counted = false;
+	size_t n = 0, i;
+	int err, ret;
 
 	ret = cli_parse(cli, "status", &co, argc, argv);
 	if (ret)
@@ -195,16 +196,18 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		fo_warn("%s: %s", cli->netns, err == -ENOENT ? "no such network namespace" : strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	fo_pins_init(&pins, cli->pin_dir);
 	err = attach_list(cli->pin_dir, &recs, &n);
 	if (!err)
-		err = reader_counters(cli->pin_dir, counters);
+		err = reader_counters_pins(&pins, counters);
 	if (err) {
 		fo_warn("%s: cannot read state: %s", cli->pin_dir, strerror(-err));
 		free(recs);
+		fo_pins_close(&pins);
 		return EXIT_RUNTIME;
 	}
 
-	companion_id = pinned_prog_id(cli->pin_dir, FO_PIN_TC_INGRESS_XDP);
+	companion_id = pinned_prog_id(&pins, FO_PIN_TC_INGRESS_XDP);
 	root = json_object();
 	att = json_array();
 	for (i = 0; i < n; i++) {
@@ -240,8 +243,12 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		__u32 entries = 0, max = 0;
 
-		if (reader_map_fill(cli->pin_dir, map_names[i], &entries, &max))
+		if (reader_map_fill_pins(&pins, map_names[i], &entries, &max))
 			continue;
+		if (!strcmp(map_names[i], FO_PIN_FLOWS)) {
+			flows_entries = entries;
+			flows_counted = true;
+		}
 		json_object_set_new(maps, map_names[i],
 				    json_pack("{s:i,s:i}", "entries", (json_int_t)entries,
 					      "max_entries", (json_int_t)max));
@@ -258,16 +265,12 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		snprintf(name, sizeof(name), "unattributed_%s", reason_name(i));
 		json_object_set_new(cnt, name, json_integer((json_int_t)counters[FO_STAT_WHY_BASE + i]));
 	}
-	{
-		/* Nothing deletes a flow, so every one created and gone from the table was evicted
-		 * (LRU) to make room: an exact count, not a guess. */
-		__u32 entries = 0, max = 0;
-
-		if (!reader_map_fill(cli->pin_dir, FO_PIN_FLOWS, &entries, &max))
-			json_object_set_new(cnt, "flow_evictions",
-					    json_integer(counters[FO_STAT_FLOWS_NEW] > entries
-							 ? (json_int_t)(counters[FO_STAT_FLOWS_NEW] - entries) : 0));
-	}
+	/* Nothing deletes a flow, so every one created and gone from the table was evicted (LRU)
+	 * to make room: an exact count, not a guess (entries as counted above: one walk). */
+	if (flows_counted)
+		json_object_set_new(cnt, "flow_evictions",
+				    json_integer(counters[FO_STAT_FLOWS_NEW] > flows_entries
+						 ? (json_int_t)(counters[FO_STAT_FLOWS_NEW] - flows_entries) : 0));
 	json_object_set_new(root, "counters", cnt);
 	json_object_set_new(root, "cost", programs_json(cli->pin_dir));
 
@@ -313,5 +316,6 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	json_decref(root);
 	free(recs);
+	fo_pins_close(&pins);
 	return EXIT_OK;
 }

@@ -53,16 +53,16 @@ static int cmp_proc(const void *a, const void *b)
 	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
 }
 
-int view_load(const char *pin_dir, struct flow_view *v)
+int view_load_pins(struct fo_pins *pins, struct flow_view *v)
 {
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	err = reader_flows(pin_dir, &v->flows, &v->nflows);
+	err = reader_flows_pins(pins, &v->flows, &v->nflows);
 	if (!err)
-		err = reader_procs(pin_dir, &v->procs, &v->nprocs);
+		err = reader_procs_pins(pins, &v->procs, &v->nprocs);
 	if (!err)
-		err = attach_list(pin_dir, &v->att, &v->natt);
+		err = attach_list(pins->dir, &v->att, &v->natt);
 	if (err) {
 		view_free(v);
 		return err;
@@ -70,9 +70,20 @@ int view_load(const char *pin_dir, struct flow_view *v)
 	if (v->nprocs)
 		qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
 	/* ICMP error rows name the flow they quote; an older pin set has no such map. */
-	v->related_fd = pins_get(pin_dir, FO_PIN_RELATED);
+	v->related_fd = pins_get(pins->dir, FO_PIN_RELATED); /* the view keeps it: view_free closes */
 	cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
 	v->unix_offset_ns = reader_unix_offset_ns();
+	return err;
+}
+
+int view_load(const char *pin_dir, struct flow_view *v)
+{
+	struct fo_pins p;
+	int err;
+
+	fo_pins_init(&p, pin_dir);
+	err = view_load_pins(&p, v);
+	fo_pins_close(&p);
 	return err;
 }
 

@@ -53,6 +53,9 @@ struct flow_view {
 
 /* Read flows, processes and attachments once, for one consistent listing. */
 int view_load(const char *pin_dir, struct flow_view *v);
+/* The same through a pin set the caller keeps. A set is for one reading: an fd kept across
+ * an unload and a new attach would still read the old, unpinned maps (top reads anew). */
+int view_load_pins(struct fo_pins *pins, struct flow_view *v);
 /* view_load for a command: with --pidns REF (0: none) its namespace opened into PIDNS, and
  * the user told what went wrong. Returns an exit code. */
 int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
