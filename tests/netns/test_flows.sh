@@ -150,7 +150,7 @@ import socket, sys
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], 9111))' "$IP4_B" || return 1
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson 'print([f.get("dev") for f in d if f["proto"] == "udp" and f["remote_port"] == 9111])')" \
 		"['fo\\\\xff\\\\xc3x']" "dev of the flow, as text" || return 1
-	assert_eq "$(fo -n "$NS_A" -p flows | pyjson 'print(sum(1 for f in d if f["remote_port"] == 9111))')" 1 \
+	assert_eq "$(fo -n "$NS_A" -p flows | pyjson 'print(sum(1 for f in d if f["proto"] == "udp" and f["remote_port"] == 9111))')" 1 \
 		"indented JSON parses too" || return 1
 	assert_eq "$(fo -n "$NS_A" -j status | pyjson 'print(sorted({a.get("dev") for a in d["attachments"]}))')" \
 		"['fo\\\\xff\\\\xc3x']" "status names the device too" || return 1
