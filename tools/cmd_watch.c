@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_watch.c — `flowowner watch`: flow and process events as they happen, from fo_events. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,45 +278,36 @@ static int report_lost(const struct watch *w, __u64 *lost)
 	return 1;
 }
 
+static int parse_timeout(const char *arg, void *dest)
+{
+	double *t = dest;
+	char *end;
+
+	errno = 0;
+	*t = strtod(arg, &end);
+	return errno || end == arg || *end || !(*t > 0) || *t > 1e9 ? -EINVAL : 0;
+}
+
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct watch w = { .cli = cli };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct events *ev = NULL;
 	__u64 counters[FO_STAT_MAX], lost, deadline = 0, last_check, now;
 	const char *dev = NULL;
 	double timeout = 0;
-	char *end;
-	int opt, err, ret;
+	int err, ret;
+	const struct opt opts[] = {
+		{ .name = "count", .kind = OPT_U64, .dest = &w.count, .what = "not a positive number",
+		  .min = 1, .max = ~0ULL },
+		{ .name = "timeout", .kind = OPT_FUNC, .dest = &timeout, .parse = parse_timeout,
+		  .what = "not a number of seconds" },
+		{ .name = "dev", .kind = OPT_STR, .dest = &dev },
+		{ .name = NULL },
+	};
+	const struct cmd_opts co = { .opts = opts, .needs_loaded = true };
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			if (parse_u64(optarg, ~0ULL, &w.count) || !w.count)
-				return fo_usage("watch", "--count %s: not a positive number", optarg);
-			break;
-		case 't':
-			errno = 0;
-			timeout = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(timeout > 0) || timeout > 1e9)
-				return fo_usage("watch", "--timeout %s: not a number of seconds", optarg);
-			break;
-		case 'd': dev = optarg; break;
-		default:
-			return fo_usage("watch", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return fo_usage("watch", "%s: unexpected argument", argv[optind]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "watch", &co, argc, argv);
 	if (ret)
 		return ret;
 	ret = view_filter_init(cli, dev, &w.flt);
