@@ -231,17 +231,6 @@ import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$I
 		"[($pid, 'related', 2, True)]" "the error row: owned, both errors seen, the second dropped"
 }
 
-# conntrack in NS, counting bytes: a rule that uses ct state loads it (and defrag with it).
-conntrack_on() { # NS
-	ip netns exec "$1" sysctl -qw net.netfilter.nf_conntrack_acct=1 || return 1
-	ip netns exec "$1" nft -f - <<-EOF_NFT
-	table inet fo_frag {
-		chain pre { type filter hook prerouting priority 0; ct state new,established accept; }
-		chain out { type filter hook output priority 0; ct state new,established accept; }
-	}
-	EOF_NFT
-}
-
 # conntrack's "packets bytes" of the original direction of the UDP flow to PORT in NS.
 ct_orig() { # NS FAMILY PORT
 	nsenter --net="/run/netns/$1" conntrack -L -f "ipv$2" -p udp --orig-port-dst "$3" 2>/dev/null |
@@ -331,3 +320,4 @@ s.sendto(ip + struct.pack('!HHHH', 4000, 9000, 5008, 0) + b'x' * 16, ('$IP4_B', 
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print(sum(f['rx_packets'] for f in d if f['proto'] == 'icmp' and f.get('related_to')))")" \
 		1 "A received the first error only"
 }
+
