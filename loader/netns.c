@@ -45,16 +45,11 @@ int netns_inode(const char *name, __u64 *ino)
 	return 0;
 }
 
-int netns_run(const char *name, int (*fn)(void *data), void *data)
+/* Run FN inside the namespace PATH opens, on this thread, then come back. */
+static int netns_run_path(const char *path, int (*fn)(void *data), void *data)
 {
-	int self = -1, target = -1, err, ret;
-	char path[256];
+	int self = -1, target, err, ret;
 
-	if (!name || !*name)
-		return fn(data);
-	err = netns_path(name, path, sizeof(path));
-	if (err)
-		return err;
 	target = open(path, O_RDONLY | O_CLOEXEC);
 	if (target < 0)
 		return -errno;
@@ -80,6 +75,19 @@ out:
 	return err;
 }
 
+int netns_run(const char *name, int (*fn)(void *data), void *data)
+{
+	char path[256];
+	int err;
+
+	if (!name || !*name)
+		return fn(data);
+	err = netns_path(name, path, sizeof(path));
+	if (err)
+		return err;
+	return netns_run_path(path, fn, data);
+}
+
 static int cookie_here(void *data)
 {
 	socklen_t len = sizeof(__u64);
@@ -99,33 +107,6 @@ int netns_cookie(const char *name, __u64 *cookie)
 	return netns_run(name, cookie_here, cookie);
 }
 
-static int cookie_at(const char *path, __u64 *cookie)
-{
-	int self = -1, target, err, ret;
-
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0)
-		return -errno;
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (setns(target, CLONE_NEWNET)) {
-		err = -errno;
-		goto out;
-	}
-	ret = cookie_here(cookie);
-	if (setns(self, CLONE_NEWNET))
-		abort(); /* see netns_run */
-	err = ret;
-out:
-	if (self >= 0)
-		close(self);
-	close(target);
-	return err;
-}
-
 /* PATH is namespace INO, and (when COOKIE is set) the very one: inode numbers are reused
  * after a namespace dies, cookies never are. */
 static bool netns_is(const char *path, __u64 ino, __u64 cookie)
@@ -135,7 +116,7 @@ static bool netns_is(const char *path, __u64 ino, __u64 cookie)
 
 	if (stat(path, &st) || st.st_ino != ino)
 		return false;
-	return !cookie || (!cookie_at(path, &c) && c == cookie);
+	return !cookie || (!netns_run_path(path, cookie_here, &c) && c == cookie);
 }
 
 /* Every entry of DIR as "DIR/ENTRY/TAIL" (TAIL may be ""), checked with netns_is. */
