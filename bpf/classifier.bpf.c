@@ -108,9 +108,17 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		 * socket handed to another process (fork, SCM_RIGHTS, accept) from its next packet. */
 		struct bpf_sock *sk = skb->sk;
 		struct bpf_sock *full = sk ? bpf_sk_fullsock(sk) : NULL;
+		int stale = fo_older_than(now, fv->owner_ns, ttl);
 		int changed = 0;
 
-		if (full) {
+		/* A TCP socket whose flow is already its own needs no read per packet: its changes
+		 * of hands reach the flow from the tracing side at the claim (flow_follow_sock), before
+		 * or as the new user's first data goes out. Once per owner TTL it is read anyway,
+		 * which catches what that side cannot find (a flow seen on another device). */
+		if (full && !stale && full->type == SOCK_STREAM_FO && p.proto == IPPROTO_TCP &&
+		    fv->source == FO_SRC_SOCKET) {
+			/* its own flow, within the TTL: nothing to check */
+		} else if (full) {
 			struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
 
 			if (!so || !so->owner.pid) {
@@ -137,7 +145,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		} else if (sk->state == TCP_TIME_WAIT_FO) {
 			pkt_why = FO_WHY_KERNEL; /* the kernel acks for a socket its owner closed */
 		}
-		if (!changed && fo_older_than(now, fv->owner_ns, ttl))
+		if (!changed && stale)
 			flow_refresh_owner(fv, now);
 	} else if (!p.icmp_echo && fo_older_than(now, fv->owner_ns, ttl) &&
 		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&

@@ -6,6 +6,7 @@
 #include "maps.bpf.h"
 #include "parse.bpf.h"
 
+#define SOCK_STREAM_FO 1
 #define SOCK_RAW_FO 3
 #define TCP_TIME_WAIT_FO 6
 #define TCP_LISTEN_FO 10

@@ -129,7 +129,16 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return;
 	k.netns_cookie = skc->skc_net.net->net_cookie;
+	/* The device the connection's packets arrive on; before the first one in the established
+	 * state (a socket handed over right after connect) that is not recorded yet, and the
+	 * device its cached route sends on names the flow the same way for a local socket. */
 	k.ifindex = sk->sk_rx_dst_ifindex;
+	if (!k.ifindex) {
+		struct dst_entry *dst = sk->sk_dst_cache;
+
+		if (dst)
+			k.ifindex = dst->dev->ifindex;
+	}
 	k.proto = IPPROTO_TCP;
 	k.local_port = skc->skc_num;
 	k.remote_port = bpf_ntohs(skc->skc_dport);
@@ -587,7 +596,6 @@ int fo_sock_walk(struct bpf_iter__task_file *ctx)
 
 #define SOL_SOCKET_FO 1
 #define SO_MAX_PACING_RATE_FO 47
-#define SOCK_STREAM_FO 1
 
 /*
  * A rate rule also paces the TCP connections its processes open, at the rule's rate: a
