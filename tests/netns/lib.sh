@@ -120,6 +120,9 @@ cleanup() {
 	[ -d "$PIN" ] && rm -rf "$PIN"
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+	# Scratch dirs are /tmp/fo-WHAT-$TEST_ID. A helper that makes one inside $(...) runs in a
+	# subshell, where on_cleanup cannot reach this shell's list: remove them here as well.
+	rm -rf /tmp/fo-*-"$TEST_ID"
 	return 0
 }
 
