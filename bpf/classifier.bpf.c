@@ -55,21 +55,14 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		/* Off the path of whole packets: a first fragment goes on as one, a later one
 		 * counts on its datagram's flow (frag_track), anything else has no flow key. */
 		__u64 cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
-		int fr = why == FO_PARSE_FRAG_HEAD || why == FO_WHY_FRAGMENT
-				 ? frag_track(&p, why, cookie, skb->ifindex) : -1;
+		int fr;
 
-		if (fr > 0) {
-			flow_key_fill(&k, &p, egress);
-			k.netns_cookie = cookie;
-			k.ifindex = skb->ifindex;
-			fv = bpf_map_lookup_elem(&fo_flows, &k);
-			if (fv) {
-				flow_count_frag(fv, egress, p.l3_len, fo_now_packet());
-				count_keyed(c, fv, skb->len);
-				return policy_apply_skb(skb, fv, cfg, c, &k,
-							egress ? FO_DIR_EGRESS : FO_DIR_INGRESS,
-							p.l3_len);
-			}
+		fv = frag_flow(&p, why, egress, cookie, skb->ifindex, &k, &fr);
+		if (fv) {
+			flow_count_frag(fv, egress, p.l3_len, fo_now_packet());
+			count_keyed(c, fv, skb->len);
+			return policy_apply_skb(skb, fv, cfg, c, &k,
+						egress ? FO_DIR_EGRESS : FO_DIR_INGRESS, p.l3_len);
 		}
 		if (fr != 0) {
 			/* fail open: counted once with its reason, and passed */

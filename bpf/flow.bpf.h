@@ -146,6 +146,25 @@ static __noinline int frag_track(struct pkt_info *p, int why, __u64 netns_cookie
 	return 1;
 }
 
+/*
+ * The flow of a frame parse_frame could not key (WHY), for tc and XDP alike: for a later
+ * fragment whose first was seen, K is filled and its entry returned. Otherwise NULL, with *FR
+ * frag_track's answer: 0 for a first fragment (it goes on as a packet), -1 for no flow key.
+ */
+static __always_inline struct flow_value *frag_flow(struct pkt_info *p, int why, int egress,
+						    __u64 cookie, __u32 ifindex,
+						    struct flow_key *k, int *fr)
+{
+	*fr = why == FO_PARSE_FRAG_HEAD || why == FO_WHY_FRAGMENT
+		      ? frag_track(p, why, cookie, ifindex) : -1;
+	if (*fr <= 0)
+		return NULL;
+	flow_key_fill(k, p, egress);
+	k->netns_cookie = cookie;
+	k->ifindex = ifindex;
+	return bpf_map_lookup_elem(&fo_flows, k);
+}
+
 /* A later fragment's data, on its datagram's flow: bytes, not a packet (see frag_track). */
 static __always_inline void flow_count_frag(struct flow_value *fv, int egress, __u32 len,
 					    __u64 now)

@@ -40,28 +40,22 @@ int fo_xdp(struct xdp_md *ctx)
 		/* Fragments as at tc (frag_track): the first goes on, a later one counts on its
 		 * datagram's flow and takes its verdict. */
 		__u64 cookie = dev_netns_cookie(xb->rxq->dev);
-		int fr = why == FO_PARSE_FRAG_HEAD || why == FO_WHY_FRAGMENT
-				 ? frag_track(&p, why, cookie, ctx->ingress_ifindex) : -1;
+		int fr;
 
-		if (fr > 0) {
-			flow_key_fill(&k, &p, 0);
-			k.netns_cookie = cookie;
-			k.ifindex = ctx->ingress_ifindex;
-			fv = bpf_map_lookup_elem(&fo_flows, &k);
-			if (fv) {
-				flow_count_frag(fv, 0, p.l3_len, fo_now_packet());
-				count_keyed(c, fv, bpf_xdp_get_buff_len(ctx));
-				policy_decide(fv, cfg);
-				if (fv->verdict & FO_ACT_DROP) {
-					if (c)
-						c->v[FO_STAT_DROPPED]++;
-					return XDP_DROP;
-				}
-				if ((fv->verdict & FO_ACT_SHAPE) &&
-				    !shape_admit(&k, fv, FO_DIR_INGRESS, p.l3_len, c))
-					return XDP_DROP;
-				return XDP_PASS;
+		fv = frag_flow(&p, why, 0, cookie, ctx->ingress_ifindex, &k, &fr);
+		if (fv) {
+			flow_count_frag(fv, 0, p.l3_len, fo_now_packet());
+			count_keyed(c, fv, bpf_xdp_get_buff_len(ctx));
+			policy_decide(fv, cfg);
+			if (fv->verdict & FO_ACT_DROP) {
+				if (c)
+					c->v[FO_STAT_DROPPED]++;
+				return XDP_DROP;
 			}
+			if ((fv->verdict & FO_ACT_SHAPE) &&
+			    !shape_admit(&k, fv, FO_DIR_INGRESS, p.l3_len, c))
+				return XDP_DROP;
+			return XDP_PASS;
 		}
 		if (fr != 0) {
 			count_unkeyed(c, why); /* fail open: counted once with its reason, and passed */
@@ -156,17 +150,11 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 	if (why != FO_WHY_NONE) {
 		/* A later fragment takes its datagram's marks; fo_xdp counted it already. */
 		__u64 cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
-		int fr = why == FO_PARSE_FRAG_HEAD || why == FO_WHY_FRAGMENT
-				 ? frag_track(&p, why, cookie, skb->ifindex) : -1;
+		int fr;
 
-		if (fr > 0) {
-			flow_key_fill(&k, &p, 0);
-			k.netns_cookie = cookie;
-			k.ifindex = skb->ifindex;
-			fv = bpf_map_lookup_elem(&fo_flows, &k);
-			if (fv)
-				return policy_apply_skb(skb, fv, cfg, c, &k, FO_DIR_XDP, 0);
-		}
+		fv = frag_flow(&p, why, 0, cookie, skb->ifindex, &k, &fr);
+		if (fv)
+			return policy_apply_skb(skb, fv, cfg, c, &k, FO_DIR_XDP, 0);
 		if (fr != 0)
 			return TC_ACT_OK;
 	}
