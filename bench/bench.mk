@@ -5,7 +5,7 @@
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-$(OUT)/bench/%: bench/%.c bpf/flowowner.h
+$(OUT)/bench/%: bench/%.c bpf/flowowner.h bench/testrun.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)

@@ -1,22 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* prog_run.c — classifier cost per packet: BPF_PROG_TEST_RUN of the pinned tc programs vs an empty one. */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "flowowner.h"
+#include "testrun.h"
 
 /*
  * Usage: prog_run PIN_DIR LOCAL4 REMOTE4 LOCAL6 REMOTE6 REPEAT ROUNDS BATCH
@@ -33,84 +22,9 @@
  * hides; new-flow cost is therefore reported as known + (r1_new - r1_known) by the report.
  */
 
-#define PKT_LEN 64
 #define PORT 9000
 
-enum pkt_kind { PKT_TCP4, PKT_UDP4, PKT_UDP6, PKT_MAX };
 static const char *pkt_name[PKT_MAX] = { "tcp4", "udp4", "udp6" };
-
-struct addrs {
-	struct in_addr l4, r4;
-	struct in6_addr l6, r6;
-};
-
-/* 64-byte frame, local side per EGRESS (source at egress, destination at ingress), with
- * the remote port RPORT. TCP carries ACK only: no SYN/FIN/RST path is taken. */
-static void pkt_build(unsigned char *buf, enum pkt_kind kind, const struct addrs *a, int egress,
-		      __u16 rport)
-{
-	struct ethhdr *eth = (void *)buf;
-	__u16 sport = egress ? PORT : rport, dport = egress ? rport : PORT;
-
-	memset(buf, 0, PKT_LEN);
-	memset(eth->h_dest, 0x02, ETH_ALEN);
-	memset(eth->h_source, 0x04, ETH_ALEN);
-	if (kind == PKT_UDP6) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-		struct udphdr *udp = (void *)(ip6 + 1);
-
-		eth->h_proto = htons(ETH_P_IPV6);
-		ip6->version = 6;
-		ip6->payload_len = htons(PKT_LEN - sizeof(*eth) - sizeof(*ip6));
-		ip6->nexthdr = IPPROTO_UDP;
-		ip6->hop_limit = 64;
-		ip6->saddr = egress ? a->l6 : a->r6;
-		ip6->daddr = egress ? a->r6 : a->l6;
-		udp->source = htons(sport);
-		udp->dest = htons(dport);
-		udp->len = ip6->payload_len;
-		return;
-	}
-	struct iphdr *ip = (void *)(eth + 1);
-
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(PKT_LEN - sizeof(*eth));
-	ip->ttl = 64;
-	ip->saddr = egress ? a->l4.s_addr : a->r4.s_addr;
-	ip->daddr = egress ? a->r4.s_addr : a->l4.s_addr;
-	if (kind == PKT_TCP4) {
-		struct tcphdr *tcp = (void *)(ip + 1);
-
-		ip->protocol = IPPROTO_TCP;
-		tcp->source = htons(sport);
-		tcp->dest = htons(dport);
-		tcp->doff = 5;
-		tcp->ack = 1;
-		tcp->window = htons(512);
-	} else {
-		struct udphdr *udp = (void *)(ip + 1);
-
-		ip->protocol = IPPROTO_UDP;
-		udp->source = htons(sport);
-		udp->dest = htons(dport);
-		udp->len = htons(PKT_LEN - sizeof(*eth) - sizeof(*ip));
-	}
-}
-
-/* One test run of REPEAT; returns the kernel's average ns per run, or -errno. */
-static long run(int prog_fd, const unsigned char *pkt, __u32 repeat)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = PKT_LEN,
-		    .repeat = repeat);
-
-	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		return -errno;
-	if (opts.retval != 0 /* TC_ACT_OK */)
-		return -EPROTO;
-	return opts.duration;
-}
 
 /* The floor: `return TC_ACT_OK`, loaded as a tc classifier in this run. */
 static int empty_load(void)
@@ -206,18 +120,6 @@ static int sockets_open(const struct addrs *a, int fds[3])
 	    bind(fds[1], (void *)&s4, sizeof(s4)) || bind(fds[2], (void *)&s6, sizeof(s6)))
 		return -errno;
 	return 0;
-}
-
-/* Empty the flow table between batches, so every batch starts from the same state. */
-static void flows_clear(int map_fd)
-{
-	unsigned char key[256], next[256];
-
-	while (!bpf_map_get_next_key(map_fd, NULL, next)) {
-		memcpy(key, next, sizeof(key));
-		if (bpf_map_delete_elem(map_fd, key))
-			break;
-	}
 }
 
 static int ev_drop(void *ctx, void *data, size_t len)
@@ -322,7 +224,7 @@ int main(int argc, char **argv)
 
 				flows_clear(flows_fd);
 				ring_buffer__consume(rb);
-				pkt_build(pkt, k, &a, egress, 5555);
+				pkt_build(pkt, k, &a, egress, PORT, 5555);
 				ns = run(prog_fd[p], pkt, 1); /* the flow now exists */
 				if (ns >= 0)
 					ns = run(prog_fd[p], pkt, repeat);
@@ -340,7 +242,7 @@ int main(int argc, char **argv)
 				for (i = 0; i < batch; i++) {
 					if (++next_port < 10000)
 						next_port = 10000;
-					pkt_build(pkt, k, &a, egress, next_port);
+					pkt_build(pkt, k, &a, egress, PORT, next_port);
 					t[i] = run(prog_fd[p], pkt, 1);
 				}
 				ring_buffer__consume(rb);
@@ -349,7 +251,7 @@ int main(int argc, char **argv)
 				fflush(stdout);
 			}
 		}
-		pkt_build(pkt, PKT_UDP4, &a, 1, 5555);
+		pkt_build(pkt, PKT_UDP4, &a, 1, PORT, 5555);
 		for (i = 0; i < PROBE_MAX; i++) {
 			if (probe_fd[i] < 0)
 				continue;

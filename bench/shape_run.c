@@ -1,19 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* shape_run.c — per-packet cost of a known flow under a rate rule vs the same flow under a mark rule. */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/udp.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "flowowner.h"
+#include "testrun.h"
 
 /*
  * Usage: shape_run FO_BIN PIN_DIR LOCAL4 REMOTE4 REPEAT ROUNDS
@@ -26,42 +17,7 @@
  * same 64-byte packet (the kernel's average). Prints "round case ns" lines (TSV).
  */
 
-#define PKT_LEN 64
 #define PORT 9100
-
-static void pkt_build(unsigned char *buf, struct in_addr local, struct in_addr remote)
-{
-	struct ethhdr *eth = (void *)buf;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip + 1);
-
-	memset(buf, 0, PKT_LEN);
-	memset(eth->h_dest, 0x02, ETH_ALEN);
-	memset(eth->h_source, 0x04, ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(PKT_LEN - sizeof(*eth));
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = remote.s_addr;
-	ip->daddr = local.s_addr;
-	udp->source = htons(5555);
-	udp->dest = htons(PORT);
-	udp->len = htons(PKT_LEN - sizeof(*eth) - sizeof(*ip));
-}
-
-static long run(int prog_fd, const unsigned char *pkt, __u32 repeat)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = PKT_LEN,
-		    .repeat = repeat);
-
-	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		return -errno;
-	if (opts.retval != 0 /* TC_ACT_OK */)
-		return -EPROTO;
-	return opts.duration;
-}
 
 /* `FO_BIN --pin-dir PIN mark add pid SELF ACTION`: the new rule's id, or -1. */
 static int rule_add(const char *fo, const char *pin, const char *action)
@@ -89,17 +45,6 @@ static void rule_del(const char *fo, const char *pin, int id)
 		fprintf(stderr, "shape_run: %s failed\n", cmd);
 }
 
-static void flows_clear(int map_fd)
-{
-	struct flow_key key, next;
-
-	while (!bpf_map_get_next_key(map_fd, NULL, &next)) {
-		key = next;
-		if (bpf_map_delete_elem(map_fd, &key))
-			break;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const char *const actions[2] = { "mark 0x10", "rate 10tbit" };
@@ -108,12 +53,12 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	int prog_fd = -1, flows_fd = -1, sock = -1, repeat, rounds, r, k, c, id, err = 1;
 	unsigned char pkt[PKT_LEN];
-	struct in_addr local, remote;
+	struct addrs a = {};
 	char path[512];
 	long ns;
 
-	if (argc != 7 || inet_pton(AF_INET, argv[3], &local) != 1 ||
-	    inet_pton(AF_INET, argv[4], &remote) != 1) {
+	if (argc != 7 || inet_pton(AF_INET, argv[3], &a.l4) != 1 ||
+	    inet_pton(AF_INET, argv[4], &a.r4) != 1) {
 		fprintf(stderr, "usage: shape_run FO_BIN PIN_DIR LOCAL4 REMOTE4 REPEAT ROUNDS\n");
 		return 2;
 	}
@@ -129,13 +74,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shape_run: %s: %s\n", argv[2], strerror(errno));
 		goto out;
 	}
-	sa.sin_addr = local;
+	sa.sin_addr = a.l4;
 	sock = socket(AF_INET, SOCK_DGRAM, 0);
 	if (sock < 0 || bind(sock, (void *)&sa, sizeof(sa))) {
 		fprintf(stderr, "shape_run: bind %s:%d: %s\n", argv[3], PORT, strerror(errno));
 		goto out;
 	}
-	pkt_build(pkt, local, remote);
+	pkt_build(pkt, PKT_UDP4, &a, 0, PORT, 5555);
 	printf("round\tcase\tns\n");
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < 2; k++) {
