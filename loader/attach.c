@@ -2,7 +2,6 @@
 /* attach.c — putting the programs on devices and taking them off, and remembering where. */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,6 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "netns.h"
-#include "nl.h"
 #include "pins.h"
 #include "tc.h"
 #include "xdp.h"
@@ -26,66 +24,6 @@ const char *fo_dir_name(enum fo_dir dir)
 	case FO_DIR_XDP: return "xdp";
 	}
 	return "?";
-}
-
-static void err_set(struct fo_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!e)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(e->text, sizeof(e->text), fmt, ap);
-	va_end(ap);
-}
-
-/* "cause" or "cause: extack", as tc prints kernel messages. */
-static void err_nl(struct fo_err *e, const char *obj, int err, const struct nl_sock *nl)
-{
-	if (nl && nl->extack[0])
-		err_set(e, "%s: %s: %s", obj, strerror(-err), nl->extack);
-	else
-		err_set(e, "%s: %s", obj, strerror(-err));
-}
-
-/* Open netlink in NETNS and find DEV there, with the errors a user can act on. */
-static int open_dev(struct nl_sock *nl, const char *netns, const char *dev, int *ifindex,
-		    struct fo_err *e)
-{
-	int err;
-
-	err = nl_open(nl, netns);
-	if (err) {
-		if (err == -ENOENT)
-			err_set(e, "%s: no such network namespace", netns);
-		else
-			err_set(e, "%s: cannot open netlink: %s", netns && *netns ? netns : "rtnetlink",
-				strerror(-err));
-		return err;
-	}
-	err = nl_link_index(nl, dev);
-	if (err < 0) {
-		if (err == -ENODEV)
-			err_set(e, "%s: no such device", dev);
-		else
-			err_nl(e, dev, err, nl);
-		nl_close(nl);
-		return err;
-	}
-	*ifindex = err;
-	return 0;
-}
-
-int attach_resolve(const char *netns, const char *dev, struct fo_err *e)
-{
-	struct nl_sock nl = {};
-	int ifindex, err;
-
-	err = open_dev(&nl, netns, dev, &ifindex, e);
-	if (err)
-		return err;
-	nl_close(&nl);
-	return ifindex;
 }
 
 static int record_fd(const char *pin_dir)
@@ -169,53 +107,49 @@ out:
 	return err;
 }
 
-int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
-	      __u16 prio, struct fo_err *e)
+/* The record key of DIR on D. */
+static struct attach_key dev_key(const struct fo_dev *d, enum fo_dir dir)
+{
+	struct attach_key k = { .netns_ino = d->netns_ino, .ifindex = d->ifindex, .dir = dir };
+
+	return k;
+}
+
+int attach_tc(const char *pin_dir, struct fo_dev *d, enum fo_dir dir, __u16 prio,
+	      struct fo_err *e)
 {
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
-	struct attach_key k = {};
-	struct attach_value v = {}, old;
-	struct nl_sock nl = {};
+	struct attach_key k = dev_key(d, dir);
+	struct attach_value v = { .netns_cookie = d->netns_cookie }, old;
+	struct nl_sock *nl = &d->nl;
+	const char *dev = d->name;
 	char name[32];
 	bool created = false, made_clsact, was_recorded, xdp;
-	int ifindex, prog_fd = -1, err;
-
-	err = open_dev(&nl, netns, dev, &ifindex, e);
-	if (err)
-		return err;
-	err = netns_inode(netns, &k.netns_ino);
-	if (!err)
-		err = netns_cookie(netns, &v.netns_cookie);
-	if (err) {
-		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
-		goto out;
-	}
-	k.ifindex = ifindex;
-	k.dir = dir;
+	int ifindex = d->ifindex, prog_fd = -1, err;
 
 	/* Under XDP, which counts every received packet, ingress only attributes and acts. */
-	xdp = dir == FO_DIR_INGRESS && attach_has_xdp(pin_dir, netns, ifindex);
+	xdp = dir == FO_DIR_INGRESS && attach_is_recorded(pin_dir, d, FO_DIR_XDP);
 	prog_fd = pins_get(pin_dir, dir == FO_DIR_EGRESS ? "fo_tc_egress" :
 				    xdp ? "fo_tc_ingress_xdp" : "fo_tc_ingress");
 	if (prog_fd < 0) {
 		err = prog_fd;
-		err_set(e, "%s: program not loaded: %s", pin_dir, strerror(-err));
+		fo_err_set(e, "%s: program not loaded: %s", pin_dir, strerror(-err));
 		goto out;
 	}
-	err = tc_clsact_ensure(&nl, ifindex, &created);
+	err = tc_clsact_ensure(nl, ifindex, &created);
 	if (err) {
-		err_nl(e, dev, err, &nl);
+		fo_err_nl(e, dev, err, nl);
 		goto out;
 	}
 	snprintf(name, sizeof(name), FILTER_NAME_PREFIX "_%s%s", fo_dir_name(dir), xdp ? "_xdp" : "");
-	err = tc_filter_replace(&nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
+	err = tc_filter_replace(nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
 				prio, FO_TC_HANDLE, prog_fd, name);
 	if (err) {
-		err_nl(e, dev, err, &nl);
+		fo_err_nl(e, dev, err, nl);
 		/* Leave the device as it was: clsact we just made goes again. */
 		if (created)
-			tc_clsact_delete(&nl, ifindex);
+			tc_clsact_delete(nl, ifindex);
 		goto out;
 	}
 	if (!bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
@@ -234,26 +168,25 @@ int attach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_d
 			created = created || old.created_clsact;
 	}
 	snprintf(v.dev, sizeof(v.dev), "%s", dev);
-	snprintf(v.netns, sizeof(v.netns), "%s", netns ? netns : "");
+	snprintf(v.netns, sizeof(v.netns), "%s", d->netns);
 	v.prio = prio;
 	v.handle = FO_TC_HANDLE;
 	v.created_clsact = created;
 	err = attach_record(pin_dir, &k, &v);
 	if (err) {
-		err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
+		fo_err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
 		/* Unrecorded, unload would never find it: a filter this call added goes again,
 		 * and clsact with it if this call made it. A replaced one stays recorded. */
 		if (!was_recorded) {
-			tc_filter_delete(&nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
+			tc_filter_delete(nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
 					 prio, FO_TC_HANDLE);
 			if (made_clsact)
-				tc_clsact_delete(&nl, ifindex);
+				tc_clsact_delete(nl, ifindex);
 		}
 	}
 out:
 	if (prog_fd >= 0)
 		close(prog_fd);
-	nl_close(&nl);
 	return err;
 }
 
@@ -278,9 +211,12 @@ static int find_ours(struct nl_sock *nl, int ifindex, enum tc_dir tdir, __u32 pr
 	return found;
 }
 
-static int detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, const char *dev,
-		     const struct attach_key *k, struct fo_err *e)
+static int detach_on(const char *pin_dir, struct fo_dev *d, const struct attach_key *k,
+		     struct fo_err *e)
 {
+	struct nl_sock *nl = &d->nl;
+	const char *dev = d->name;
+	int ifindex = d->ifindex;
 	struct attach_value v = {};
 	struct attach_key other = *k;
 	enum tc_dir tdir = k->dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS;
@@ -298,14 +234,14 @@ static int detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, const
 		if (found == -EINVAL || found == -ENOENT)
 			found = 0; /* no clsact at all: nothing of ours */
 		else {
-			err_nl(e, dev, found, nl);
+			fo_err_nl(e, dev, found, nl);
 			return found;
 		}
 	}
 	if (found) {
 		err = tc_filter_delete(nl, ifindex, tdir, prio, handle);
 		if (err) {
-			err_nl(e, dev, err, nl);
+			fo_err_nl(e, dev, err, nl);
 			return err;
 		}
 	}
@@ -322,28 +258,14 @@ static int detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, const
 	return found ? 0 : -ENOENT;
 }
 
-int detach_tc(const char *pin_dir, const char *netns, const char *dev, enum fo_dir dir,
-	      struct fo_err *e)
+int detach_tc(const char *pin_dir, struct fo_dev *d, enum fo_dir dir, struct fo_err *e)
 {
-	struct attach_key k = {};
-	struct nl_sock nl = {};
-	int ifindex, err;
+	struct attach_key k = dev_key(d, dir);
+	int err;
 
-	err = open_dev(&nl, netns, dev, &ifindex, e);
-	if (err)
-		return err;
-	err = netns_inode(netns, &k.netns_ino);
-	if (err) {
-		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
-		goto out;
-	}
-	k.ifindex = ifindex;
-	k.dir = dir;
-	err = detach_on(&nl, pin_dir, ifindex, dev, &k, e);
+	err = detach_on(pin_dir, d, &k, e);
 	if (err == -ENOENT)
-		err_set(e, "%s: no flowowner %s filter attached", dev, fo_dir_name(dir));
-out:
-	nl_close(&nl);
+		fo_err_set(e, "%s: no flowowner %s filter attached", d->name, fo_dir_name(dir));
 	return err;
 }
 
@@ -358,23 +280,11 @@ const char *fo_xdp_mode_name(__u32 xdp_flags)
 	return "?";
 }
 
-bool attach_is_recorded(const char *pin_dir, const char *netns, int ifindex, enum fo_dir dir)
+bool attach_is_recorded(const char *pin_dir, const struct fo_dev *d, enum fo_dir dir)
 {
-	struct attach_key k = { .ifindex = ifindex, .dir = dir };
+	struct attach_key k = dev_key(d, dir);
 	struct attach_value v;
 
-	if (netns_inode(netns, &k.netns_ino))
-		return false;
-	return record_get(pin_dir, &k, &v) == 0;
-}
-
-bool attach_has_xdp(const char *pin_dir, const char *netns, int ifindex)
-{
-	struct attach_key k = { .ifindex = ifindex, .dir = FO_DIR_XDP };
-	struct attach_value v;
-
-	if (netns_inode(netns, &k.netns_ino))
-		return false;
 	return record_get(pin_dir, &k, &v) == 0;
 }
 
@@ -386,14 +296,14 @@ static int xdp_prog_get(const char *pin_dir, __u32 *id, struct fo_err *e)
 	int fd = pins_get(pin_dir, "fo_xdp");
 
 	if (fd < 0) {
-		err_set(e, "%s: fo_xdp not loaded (pins from an older flowowner? run 'flowowner unload'): %s",
+		fo_err_set(e, "%s: fo_xdp not loaded (pins from an older flowowner? run 'flowowner unload'): %s",
 			pin_dir, strerror(-fd));
 		return fd;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		int err = -errno;
 
-		err_set(e, "%s: fo_xdp: %s", pin_dir, strerror(-err));
+		fo_err_set(e, "%s: fo_xdp: %s", pin_dir, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -450,7 +360,7 @@ static int xdp_attach_mode(struct nl_sock *nl, int ifindex, int prog_fd, int exp
 	int err = xdp_attach(nl, ifindex, prog_fd, expected_fd, mode);
 
 	if (err)
-		err_nl(e, dev, err, nl);
+		fo_err_nl(e, dev, err, nl);
 	return err;
 }
 
@@ -477,71 +387,61 @@ static void xdp_cost_note(struct fo_err *note, const char *dev, const char *kind
 		 used ? "\nflowowner: " : "", dev, why);
 }
 
-int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mode,
-	       struct fo_err *note, struct fo_err *e)
+int attach_xdp(const char *pin_dir, struct fo_dev *d, __u32 mode, struct fo_err *note,
+	       struct fo_err *e)
 {
-	struct attach_key k = { .dir = FO_DIR_XDP };
-	struct attach_value v = {};
+	struct attach_key k = dev_key(d, FO_DIR_XDP);
+	struct attach_value v = { .netns_cookie = d->netns_cookie };
 	struct xdp_state st;
-	struct nl_sock nl = {};
-	int ifindex, prog_fd = -1, err;
+	struct nl_sock *nl = &d->nl;
+	const char *dev = d->name;
+	int ifindex = d->ifindex, prog_fd = -1, err;
 	__u32 our_id = 0;
 
 	if (note)
 		note->text[0] = '\0';
-	err = open_dev(&nl, netns, dev, &ifindex, e);
-	if (err)
-		return err;
-	err = netns_inode(netns, &k.netns_ino);
-	if (!err)
-		err = netns_cookie(netns, &v.netns_cookie);
-	if (err) {
-		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
-		goto out;
-	}
-	k.ifindex = ifindex;
 	prog_fd = xdp_prog_get(pin_dir, &our_id, e);
 	if (prog_fd < 0) {
 		err = prog_fd;
 		goto out;
 	}
-	err = xdp_state_get(&nl, ifindex, our_id, &st);
+	err = xdp_state_get(nl, ifindex, our_id, &st);
 	if (err) {
-		err_nl(e, dev, err, &nl);
+		fo_err_nl(e, dev, err, nl);
 		goto out;
 	}
 	if (st.foreign) {
 		/* Never ours to replace: the kernel would refuse anyway (UPDATE_IF_NOEXIST),
 		 * but this names the program and what to do. */
 		err = -EBUSY;
-		err_set(e, "%s: another XDP program (id %u) is attached: flowowner will not replace it",
+		fo_err_set(e, "%s: another XDP program (id %u) is attached: flowowner will not replace it",
 			dev, st.foreign);
 		goto out;
 	}
 	if (st.ours && (!mode || mode == st.ours)) {
 		/* Ours already, in the mode asked for: replace in place, guarded by its fd. */
 		mode = st.ours;
-		err = xdp_attach_mode(&nl, ifindex, prog_fd, prog_fd, mode, dev, e);
+		err = xdp_attach_mode(nl, ifindex, prog_fd, prog_fd, mode, dev, e);
 		if (err)
 			goto out;
 	} else {
 		if (st.ours) {
 			/* Another mode: the kernel holds one mode at a time, so ours goes first. */
-			err = xdp_detach(&nl, ifindex, prog_fd, st.ours);
+			err = xdp_detach(nl, ifindex, prog_fd, st.ours);
 			if (err) {
-				err_nl(e, dev, err, &nl);
+				fo_err_nl(e, dev, err, nl);
 				goto out;
 			}
 		}
 		if (mode) {
-			err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+			err = xdp_attach_mode(nl, ifindex, prog_fd, -1, mode, dev, e);
 			/* The new mode refused: ours goes back in the old one, so the device
 			 * counts as before (its tc ingress is the attribution-only companion). */
-			if (err && st.ours && xdp_attach(&nl, ifindex, prog_fd, -1, st.ours) == 0)
+			if (err && st.ours && xdp_attach(nl, ifindex, prog_fd, -1, st.ours) == 0)
 				goto out;
 		} else {
 			mode = XDP_FLAGS_DRV_MODE;
-			err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+			err = xdp_attach_mode(nl, ifindex, prog_fd, -1, mode, dev, e);
 			/* A driver without XDP, or one that refuses this MTU: generic always works. */
 			if (err && err != -EBUSY && err != -EEXIST && err != -EPERM) {
 				if (note)
@@ -549,7 +449,7 @@ int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mo
 						 "%s: native XDP not possible (%s): using generic XDP",
 						 dev, e->text + strlen(dev) + 2);
 				mode = XDP_FLAGS_SKB_MODE;
-				err = xdp_attach_mode(&nl, ifindex, prog_fd, -1, mode, dev, e);
+				err = xdp_attach_mode(nl, ifindex, prog_fd, -1, mode, dev, e);
 			}
 		}
 		if (err)
@@ -558,26 +458,28 @@ int attach_xdp(const char *pin_dir, const char *netns, const char *dev, __u32 mo
 	if (note)
 		xdp_cost_note(note, dev, st.kind, mode);
 	snprintf(v.dev, sizeof(v.dev), "%s", dev);
-	snprintf(v.netns, sizeof(v.netns), "%s", netns ? netns : "");
+	snprintf(v.netns, sizeof(v.netns), "%s", d->netns);
 	v.prog_id = our_id;
 	v.xdp_flags = mode;
 	err = attach_record(pin_dir, &k, &v);
 	if (err) {
-		err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
+		fo_err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
 		/* Unrecorded, unload would not find it: take it off again. */
-		xdp_detach(&nl, ifindex, prog_fd, mode);
+		xdp_detach(nl, ifindex, prog_fd, mode);
 	}
 out:
 	if (prog_fd >= 0)
 		close(prog_fd);
-	nl_close(&nl);
 	return err;
 }
 
 /* Remove our XDP program from IFINDEX, checking first that it is ours. */
-static int xdp_detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, const char *dev,
-			 const struct attach_key *k, struct fo_err *e)
+static int xdp_detach_on(const char *pin_dir, struct fo_dev *d, const struct attach_key *k,
+			 struct fo_err *e)
 {
+	struct nl_sock *nl = &d->nl;
+	const char *dev = d->name;
+	int ifindex = d->ifindex;
 	struct xdp_state st;
 	__u32 our_id = 0;
 	int prog_fd, err;
@@ -587,14 +489,14 @@ static int xdp_detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, c
 		return prog_fd;
 	err = xdp_state_get(nl, ifindex, our_id, &st);
 	if (err) {
-		err_nl(e, dev, err, nl);
+		fo_err_nl(e, dev, err, nl);
 		goto out;
 	}
 	if (st.ours) {
 		/* Named by fd: if it changed since the query, the kernel refuses. */
 		err = xdp_detach(nl, ifindex, prog_fd, st.ours);
 		if (err) {
-			err_nl(e, dev, err, nl);
+			fo_err_nl(e, dev, err, nl);
 			goto out;
 		}
 	}
@@ -602,7 +504,7 @@ static int xdp_detach_on(struct nl_sock *nl, const char *pin_dir, int ifindex, c
 	attach_forget(pin_dir, k);
 	if (st.foreign) {
 		err = -EBUSY;
-		err_set(e, "%s: the XDP program attached (id %u) is not flowowner's: left in place",
+		fo_err_set(e, "%s: the XDP program attached (id %u) is not flowowner's: left in place",
 			dev, st.foreign);
 	} else if (!st.ours) {
 		err = -ENOENT;
@@ -612,42 +514,27 @@ out:
 	return err;
 }
 
-int detach_xdp(const char *pin_dir, const char *netns, const char *dev, struct fo_err *e)
+int detach_xdp(const char *pin_dir, struct fo_dev *d, struct fo_err *e)
 {
-	struct attach_key k = { .dir = FO_DIR_XDP };
-	struct attach_key ing;
+	struct attach_key k = dev_key(d, FO_DIR_XDP), ing = dev_key(d, FO_DIR_INGRESS);
 	struct attach_value v;
-	struct nl_sock nl = {};
-	int ifindex, err;
+	int err;
 
-	err = open_dev(&nl, netns, dev, &ifindex, e);
-	if (err)
-		return err;
-	err = netns_inode(netns, &k.netns_ino);
-	if (err) {
-		err_set(e, "%s: cannot name its namespace: %s", dev, strerror(-err));
-		goto out;
-	}
-	k.ifindex = ifindex;
-	err = xdp_detach_on(&nl, pin_dir, ifindex, dev, &k, e);
+	err = xdp_detach_on(pin_dir, d, &k, e);
 	if (err == -ENOENT)
-		err_set(e, "%s: no flowowner XDP program attached", dev);
+		fo_err_set(e, "%s: no flowowner XDP program attached", d->name);
 	if (err && err != -EBUSY)
-		goto out;
+		return err;
 	/* Without XDP in front, our ingress filter must count again. */
-	ing = k;
-	ing.dir = FO_DIR_INGRESS;
 	if (!record_get(pin_dir, &ing, &v)) {
 		struct fo_err e2 = {};
-		int err2 = attach_tc(pin_dir, netns, dev, FO_DIR_INGRESS, v.prio, &e2);
+		int err2 = attach_tc(pin_dir, d, FO_DIR_INGRESS, v.prio, &e2);
 
 		if (err2 && !err) {
 			err = err2;
 			*e = e2;
 		}
 	}
-out:
-	nl_close(&nl);
 	return err;
 }
 
@@ -662,20 +549,22 @@ int detach_all(const char *pin_dir, struct fo_err *e)
 		return err == -ENOENT ? 0 : err;
 	for (i = 0; i < n; i++) {
 		struct attach_rec *r = &recs[i];
-		struct nl_sock nl = {};
+		struct fo_dev d;
 		char path[PATH_MAX];
 
 		/* The namespace by its identity, wherever the attach ran (-n, nsenter, a
 		 * container's unnamed one): one that is gone took its devices and filters. */
 		if (netns_find(r->val.netns, r->key.netns_ino, r->val.netns_cookie, path,
-			       sizeof(path)) || nl_open_path(&nl, path)) {
+			       sizeof(path)) ||
+		    fo_dev_open_at(&d, path, r->val.netns, r->val.dev, r->key.ifindex,
+				   r->key.netns_ino, r->val.netns_cookie)) {
 			attach_forget(pin_dir, &r->key);
 			continue;
 		}
 		if (r->key.dir == FO_DIR_XDP)
-			err = xdp_detach_on(&nl, pin_dir, r->key.ifindex, r->val.dev, &r->key, e);
+			err = xdp_detach_on(pin_dir, &d, &r->key, e);
 		else
-			err = detach_on(&nl, pin_dir, r->key.ifindex, r->val.dev, &r->key, e);
+			err = detach_on(pin_dir, &d, &r->key, e);
 		/* Already gone, or replaced by another tool's XDP program (which stays): either
 		 * way nothing of ours is left there, which is the goal. */
 		if (err == -ENOENT || err == -ENODEV || err == -EBUSY)
@@ -683,7 +572,7 @@ int detach_all(const char *pin_dir, struct fo_err *e)
 		if (err && !first_err)
 			first_err = err;
 		attach_forget(pin_dir, &r->key);
-		nl_close(&nl);
+		fo_dev_close(&d);
 	}
 	free(recs);
 	return first_err;

@@ -39,6 +39,7 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	};
 	struct fo_limits lim = {};
 	struct fo_err e = {}, note = {};
+	struct fo_dev d;
 	unsigned long long v;
 	bool ingress = false, egress = false, xdp = false;
 	bool had_xdp, had_ingress, did_xdp = false, did_ingress = false;
@@ -46,7 +47,7 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	__u16 prio = FO_TC_PRIO_DEFAULT;
 	const char *dev;
 	char msg[256] = "";
-	int opt, err, ifindex, lock_fd = -1, ret = EXIT_OK;
+	int opt, err, lock_fd = -1, ret = EXIT_OK;
 
 	optind = 0;
 	opterr = 0;
@@ -103,23 +104,27 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	msg[0] = '\0';
-	/* Check the device first: a typo must not leave programs loaded. */
-	ifindex = attach_resolve(cli->netns, dev, &e);
-	if (ifindex < 0) {
+	/* Check the device first: a typo must not leave programs loaded. Every step then takes
+	 * this one handle. */
+	if (fo_dev_open(&d, cli->netns, dev, &e)) {
 		fo_warn("%s", e.text);
 		return EXIT_RUNTIME;
 	}
 	/* An unload that removes the dir while we wait for its lock: make it again, once. */
 	for (int tries = 0; tries < 2; tries++) {
 		err = pins_prepare(cli->pin_dir);
-		if (err)
-			return load_error(cli, err, NULL);
+		if (err) {
+			ret = load_error(cli, err, NULL);
+			goto out;
+		}
 		err = pins_lock(cli->pin_dir, &lock_fd);
 		if (err != -ENOENT)
 			break;
 	}
-	if (err)
-		return load_error(cli, err, "cannot lock");
+	if (err) {
+		ret = load_error(cli, err, "cannot lock");
+		goto out;
+	}
 	err = pins_load(cli->pin_dir, &lim, msg, sizeof(msg));
 	if (err) {
 		ret = load_error(cli, err, msg);
@@ -127,10 +132,10 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	}
 	/* All or nothing: what this attach adds goes again if a later step fails; what it
 	 * replaces in place was there before and stays. */
-	had_xdp = attach_is_recorded(cli->pin_dir, cli->netns, ifindex, FO_DIR_XDP);
-	had_ingress = attach_is_recorded(cli->pin_dir, cli->netns, ifindex, FO_DIR_INGRESS);
+	had_xdp = attach_is_recorded(cli->pin_dir, &d, FO_DIR_XDP);
+	had_ingress = attach_is_recorded(cli->pin_dir, &d, FO_DIR_INGRESS);
 	if (xdp) {
-		err = attach_xdp(cli->pin_dir, cli->netns, dev, xdp_mode, &note, &e);
+		err = attach_xdp(cli->pin_dir, &d, xdp_mode, &note, &e);
 		if (note.text[0] && !err)
 			fo_warn("%s", note.text);
 		if (err)
@@ -139,13 +144,13 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 	}
 	if (ingress) {
 		/* On a device with XDP this is the attribution-only companion. */
-		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, prio, &e);
+		err = attach_tc(cli->pin_dir, &d, FO_DIR_INGRESS, prio, &e);
 		if (err)
 			goto failed;
 		did_ingress = true;
 	}
 	if (egress) {
-		err = attach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_EGRESS, prio, &e);
+		err = attach_tc(cli->pin_dir, &d, FO_DIR_EGRESS, prio, &e);
 		if (err)
 			goto failed;
 	}
@@ -153,6 +158,7 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		egress ? " egress" : "");
 out:
 	pins_unlock(lock_fd);
+	fo_dev_close(&d);
 	return ret;
 failed:
 	fo_warn("%s", e.text);
@@ -162,10 +168,10 @@ failed:
 
 		/* Ingress first: without XDP in front a recorded ingress would count again. */
 		if (did_ingress && !had_ingress)
-			detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, &e2);
+			detach_tc(cli->pin_dir, &d, FO_DIR_INGRESS, &e2);
 		/* XDP with no companion would leave new flows ownerless: it goes too. */
 		if (did_xdp && !had_xdp)
-			detach_xdp(cli->pin_dir, cli->netns, dev, &e2);
+			detach_xdp(cli->pin_dir, &d, &e2);
 	}
 	goto out;
 }

@@ -17,9 +17,10 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fo_err e = {};
+	struct fo_dev d;
 	bool ingress = false, egress = false, xdp = false, xdp_asked, any = false;
 	const char *dev;
-	int opt, err, ifindex, lock_fd = -1, ret = EXIT_OK, ret_code;
+	int opt, err, lock_fd = -1, ret = EXIT_OK, ret_code;
 
 	optind = 0;
 	opterr = 0;
@@ -44,18 +45,18 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 	ret_code = require_loaded(cli);
 	if (ret_code)
 		return ret_code;
-	ifindex = attach_resolve(cli->netns, dev, &e);
-	if (ifindex < 0) {
+	if (fo_dev_open(&d, cli->netns, dev, &e)) {
 		fo_warn("%s", e.text);
 		return EXIT_RUNTIME;
 	}
 	err = pins_lock(cli->pin_dir, &lock_fd);
 	if (err) {
 		fo_warn("%s: cannot lock: %s", cli->pin_dir, strerror(-err));
+		fo_dev_close(&d);
 		return EXIT_RUNTIME;
 	}
 	if (ingress) {
-		err = detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_INGRESS, &e);
+		err = detach_tc(cli->pin_dir, &d, FO_DIR_INGRESS, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {
@@ -64,7 +65,7 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (egress) {
-		err = detach_tc(cli->pin_dir, cli->netns, dev, FO_DIR_EGRESS, &e);
+		err = detach_tc(cli->pin_dir, &d, FO_DIR_EGRESS, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {
@@ -74,8 +75,8 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 	}
 	/* Last, so no filter is put back to counting just to be removed. Without --xdp asked
 	 * for, only what we recorded: someone else's program there is none of our business. */
-	if (xdp && (xdp_asked || attach_has_xdp(cli->pin_dir, cli->netns, ifindex))) {
-		err = detach_xdp(cli->pin_dir, cli->netns, dev, &e);
+	if (xdp && (xdp_asked || attach_is_recorded(cli->pin_dir, &d, FO_DIR_XDP))) {
+		err = detach_xdp(cli->pin_dir, &d, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {
@@ -88,5 +89,6 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 		ret = EXIT_RUNTIME;
 	}
 	pins_unlock(lock_fd);
+	fo_dev_close(&d);
 	return ret;
 }
