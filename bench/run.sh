@@ -341,22 +341,27 @@ fig_throughput() {
 }
 
 nprocs() { local a=(/proc/[0-9]*); echo ${#a[@]}; }
+# Sleeping processes (bench/spawn) until N exist in all; the spawner's pid is left in BG_PID.
+spawn_to() { # N FIG OUTFILE
+	local base extra
+	base=$(nprocs)
+	extra=$(($1 - base))
+	[ "$extra" -lt 1 ] && extra=1
+	log "$2: $1 processes ($base running + $extra sleeping)"
+	bg "$BIN/spawn" "$extra" >"$3"
+	wait_ready "$3" || { log "$2: spawn $extra failed"; return 1; }
+}
 
 fig_snapshot() {
-	local n base extra r sp
+	local n r sp
 	printf 'fig\tsize\tround\tname\tt0\tt1\n' >"$RES/snapshot.tsv"
 	printf 'size\tns\tprocesses\tthreads\n' >"$RES/snapwalk.tsv"
 	for n in $PROC_SIZES; do
 		# A fresh table per size: exited entries of the last size would inflate the listing.
 		fo unload >/dev/null 2>&1
 		attach_both || { log "snapshot: attach failed"; return; }
-		base=$(nprocs)
-		extra=$((n - base))
-		[ "$extra" -lt 1 ] && extra=1
-		log "snapshot: $n processes ($base running + $extra sleeping)"
-		bg "$BIN/spawn" "$extra" >"$RES/spawn.out"
+		spawn_to "$n" snapshot "$RES/spawn.out" || { stop "$BG_PID"; continue; }
 		sp=$BG_PID
-		wait_ready "$RES/spawn.out" || { log "snapshot: spawn $extra failed"; stop "$sp"; continue; }
 		fo procs --refresh >/dev/null # first refresh: every spawned process enters the table
 		for r in $(seq 1 "$ROUNDS"); do
 			timed "$RES/snapshot.tsv" snapshot "$n" "$r" exec_floor "$FO_BIN" --version

@@ -29,6 +29,18 @@ userspace_cleanup() {
 	return 0
 }
 
+# A table of one accepting chain at HOOK with one RULE, in namespace NS.
+lst_nft() { # NS HOOK RULE
+	nsenter --net="/run/netns/$1" nft -f - <<-NFT
+	table inet fobench {
+		chain $2 {
+			type filter hook $2 priority 0; policy accept;
+			$3
+		}
+	}
+	NFT
+}
+
 # Namespaces for N flows: c has .1, d has .2 upward (60000 ports per address); CONNTRACK=1
 # makes conntrack track c's output, with a timeout longer than the run.
 lst_setup() { # N CONNTRACK
@@ -47,23 +59,9 @@ lst_setup() { # N CONNTRACK
 			net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.veth0.disable_ipv6=1
 		ip -n "$ns" link set lo up && ip -n "$ns" link set veth0 up || return 1
 	done
-	nsenter --net="/run/netns/$LST_NS_D" nft -f - <<-'NFT' || return 1
-	table inet fobench {
-		chain in {
-			type filter hook input priority 0; policy accept;
-			meta l4proto udp drop
-		}
-	}
-	NFT
+	lst_nft "$LST_NS_D" input 'meta l4proto udp drop' || return 1
 	if [ "$ct" = 1 ]; then
-		nsenter --net="/run/netns/$LST_NS_C" nft -f - <<-'NFT' || return 1
-		table inet fobench {
-			chain out {
-				type filter hook output priority 0; policy accept;
-				ct state new counter
-			}
-		}
-		NFT
+		lst_nft "$LST_NS_C" output 'ct state new counter' || return 1
 		in_c sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600 || return 1
 	fi
 	lst_fo -n "$LST_NS_C" attach veth0 --max-flows 262144 >/dev/null
@@ -138,24 +136,16 @@ fig_listing() {
 	done
 	# procs --refresh at BENCH_LIST_PROCS processes against the C /proc loop, alternated.
 	lst_setup 1 0 || { log "listing: procs setup failed"; userspace_cleanup; return; }
-	local base extra sp np=${BENCH_LIST_PROCS:-10000}
-	base=$(nprocs)
-	extra=$((np - base))
-	[ "$extra" -lt 1 ] && extra=1
-	log "listing: procs at $np processes ($extra sleeping)"
-	bg "$BIN/spawn" "$extra" >"$RES/spawn.out"
-	sp=$BG_PID
-	if wait_ready "$RES/spawn.out"; then
+	local np=${BENCH_LIST_PROCS:-10000}
+	if spawn_to "$np" "listing: procs" "$RES/spawn.out"; then
 		lst_fo procs --refresh >/dev/null
 		for r in $(seq 1 "$ROUNDS"); do
 			timed_cpu "$RES/listing.tsv" procs "$np" "$r" procs_refresh "$FO_BIN" --pin-dir "$LST_PIN" procs --refresh
 			timed_cpu "$RES/listing.tsv" procs "$np" "$r" proc_stat_loop "$BIN/procscan"
 			timed_cpu "$RES/listing.tsv" procs "$np" "$r" procs_json "$FO_BIN" --pin-dir "$LST_PIN" -j procs
 		done
-	else
-		log "listing: spawn $extra failed"
 	fi
-	stop "$sp"
+	stop "$BG_PID"
 	userspace_cleanup
 	/usr/bin/python3 - "$RES" <<-'PY' | tee "$RES/listing.md" >&2
 	import csv, statistics, sys
