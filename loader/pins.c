@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pins.c — loading the BPF objects once and keeping them, their maps and links, pinned. */
+/* pins.c — the pin dir and what is in it: prepare, lock, open, check, clear (loading is load.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,19 +14,11 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "flowowner.h"
+#include "pin_names.h"
 #include "pins.h"
-#include "snapshot.h"
-#include "cgroup.h"
-#include "probe.h"
-#include "tracing.skel.h"
-#include "classifier.skel.h"
-#include "xdp.skel.h"
 
-#define LINK_PREFIX "link_"
-
-static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+int pins_path(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
@@ -111,7 +103,7 @@ int pins_get(const char *pin_dir, const char *name)
 	char path[PATH_MAX];
 	int fd, err;
 
-	err = pin_path(path, sizeof(path), pin_dir, name);
+	err = pins_path(path, sizeof(path), pin_dir, name);
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
@@ -122,7 +114,7 @@ bool pins_loaded(const char *pin_dir)
 {
 	char path[PATH_MAX];
 
-	if (pin_path(path, sizeof(path), pin_dir, "fo_tc_egress"))
+	if (pins_path(path, sizeof(path), pin_dir, FO_PIN_TC_EGRESS))
 		return false;
 	return access(path, F_OK) == 0;
 }
@@ -133,7 +125,7 @@ int pins_check_version(const char *pin_dir)
 	__u32 zero = 0;
 	int fd, err = 0;
 
-	fd = pins_get(pin_dir, "fo_config");
+	fd = pins_get(pin_dir, FO_PIN_CONFIG);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &zero, &cfg))
@@ -144,8 +136,7 @@ int pins_check_version(const char *pin_dir)
 	return err;
 }
 
-/* Unlink every entry of PIN_DIR, leaving the dir (and the lock held on it). */
-static int pins_clear(const char *pin_dir)
+int pins_clear(const char *pin_dir)
 {
 	struct dirent *de;
 	DIR *d;
@@ -189,12 +180,12 @@ int pins_for_each_link(const char *pin_dir, int (*cb)(const char *name, int fd, 
 	while ((de = readdir(d))) {
 		int fd;
 
-		if (strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX)))
+		if (strncmp(de->d_name, FO_PIN_LINK_PREFIX, strlen(FO_PIN_LINK_PREFIX)))
 			continue;
 		fd = pins_get(pin_dir, de->d_name);
 		if (fd < 0)
 			continue;
-		err = cb(de->d_name + strlen(LINK_PREFIX), fd, data);
+		err = cb(de->d_name + strlen(FO_PIN_LINK_PREFIX), fd, data);
 		close(fd);
 		if (err)
 			break;
@@ -203,240 +194,3 @@ int pins_for_each_link(const char *pin_dir, int (*cb)(const char *name, int fd, 
 	return err;
 }
 
-static int pin_link(struct bpf_link *link, const char *pin_dir, const char *prog_name)
-{
-	char path[PATH_MAX];
-	int n, err;
-
-	n = snprintf(path, sizeof(path), "%s/" LINK_PREFIX "%s", pin_dir, prog_name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	err = bpf_link__pin(link, path);
-	return err;
-}
-
-static int pin_prog(struct bpf_program *prog, const char *pin_dir)
-{
-	char path[PATH_MAX];
-	int err;
-
-	err = pin_path(path, sizeof(path), pin_dir, bpf_program__name(prog));
-	if (err)
-		return err;
-	return bpf_program__pin(prog, path);
-}
-
-static void set_limits(struct bpf_map *flows, struct bpf_map *procs, const struct fo_limits *lim)
-{
-	bpf_map__set_max_entries(flows, lim && lim->max_flows ? lim->max_flows : FO_DEFAULT_MAX_FLOWS);
-	bpf_map__set_max_entries(procs, lim && lim->max_procs ? lim->max_procs : FO_DEFAULT_MAX_PROCS);
-}
-
-/* Hooks newer than the kernel floor load only where the kernel has them, and not when
- * FO_DISABLE_HOOKS names them: status tells which are in use (their links are pinned). */
-static void optional_hooks_select(struct bpf_object *obj)
-{
-	size_t i;
-
-	for (i = 0; i < fo_optional_hooks_n; i++) {
-		const struct fo_optional_hook *h = &fo_optional_hooks[i];
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, h->prog);
-
-		if (prog && (probe_hook_disabled(h->tracepoint) || probe_tracepoint(h->tracepoint) == 0))
-			bpf_program__set_autoload(prog, false);
-	}
-}
-
-/* The tracing side: every program attached and its link pinned, so it runs with no process. */
-static int load_tracing(const char *pin_dir, const struct fo_limits *lim, char *err_msg,
-			size_t errlen)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
-	struct tracing *skel;
-	struct bpf_program *prog;
-	int cg_fd = -1, err;
-
-	skel = tracing__open_opts(&opts);
-	if (!skel) {
-		snprintf(err_msg, errlen, "tracing object: open failed");
-		return -errno ? -errno : -EINVAL;
-	}
-	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
-	optional_hooks_select(skel->obj);
-	err = tracing__load(skel);
-	if (err) {
-		snprintf(err_msg, errlen, "tracing object: load failed (run with -v for the verifier log)");
-		goto out;
-	}
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *name = bpf_program__name(prog);
-		enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog))
-			continue; /* an optional hook this kernel lacks, or FO_DISABLE_HOOKS */
-
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL) {
-			err = pin_prog(prog, pin_dir);
-			if (err) {
-				snprintf(err_msg, errlen, "%s: pin failed", name);
-				goto out;
-			}
-			continue;
-		}
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK ||
-		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR) {
-			if (cg_fd < 0) {
-				cg_fd = cgroup_root_open();
-				if (cg_fd < 0) {
-					err = cg_fd;
-					snprintf(err_msg, errlen, "cgroup v2: no mount found");
-					goto out;
-				}
-			}
-			link = bpf_program__attach_cgroup(prog, cg_fd);
-		} else if (at == BPF_TRACE_ITER) {
-			link = bpf_program__attach_iter(prog, NULL);
-		} else {
-			link = bpf_program__attach(prog);
-		}
-		if (!link) {
-			err = -errno;
-			snprintf(err_msg, errlen, "%s: attach failed", name);
-			goto out;
-		}
-		err = pin_link(link, pin_dir, name);
-		bpf_link__destroy(link); /* the pin keeps it */
-		if (err) {
-			snprintf(err_msg, errlen, "%s: pin failed", name);
-			goto out;
-		}
-	}
-out:
-	if (cg_fd >= 0)
-		close(cg_fd);
-	tracing__destroy(skel);
-	return err;
-}
-
-static int load_classifier(const char *pin_dir, const struct fo_limits *lim, char *err_msg,
-			   size_t errlen)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
-	struct classifier *skel;
-	int err;
-
-	skel = classifier__open_opts(&opts);
-	if (!skel) {
-		snprintf(err_msg, errlen, "classifier object: open failed");
-		return -errno ? -errno : -EINVAL;
-	}
-	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
-	err = classifier__load(skel);
-	if (err) {
-		snprintf(err_msg, errlen, "classifier object: load failed (run with -v for the verifier log)");
-		goto out;
-	}
-	err = pin_prog(skel->progs.fo_tc_ingress, pin_dir);
-	if (!err)
-		err = pin_prog(skel->progs.fo_tc_egress, pin_dir);
-	if (err)
-		snprintf(err_msg, errlen, "classifier programs: pin failed");
-out:
-	classifier__destroy(skel);
-	return err;
-}
-
-/* fo_xdp and its tc companion fo_tc_ingress_xdp: loaded with the rest, attached only by --xdp. */
-static int load_xdp(const char *pin_dir, const struct fo_limits *lim, char *err_msg, size_t errlen)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
-	struct xdp *skel;
-	int err;
-
-	skel = xdp__open_opts(&opts);
-	if (!skel) {
-		snprintf(err_msg, errlen, "xdp object: open failed");
-		return -errno ? -errno : -EINVAL;
-	}
-	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
-	err = xdp__load(skel);
-	if (err) {
-		snprintf(err_msg, errlen, "xdp object: load failed (run with -v for the verifier log)");
-		goto out;
-	}
-	err = pin_prog(skel->progs.fo_xdp, pin_dir);
-	if (!err)
-		err = pin_prog(skel->progs.fo_tc_ingress_xdp, pin_dir);
-	if (err)
-		snprintf(err_msg, errlen, "xdp programs: pin failed");
-out:
-	xdp__destroy(skel);
-	return err;
-}
-
-static int config_init(const char *pin_dir)
-{
-	struct fo_config cfg = { .policy_gen = 1, .version = FO_VERSION_STAMP };
-	__u32 zero = 0;
-	int fd, err = 0;
-
-	fd = pins_get(pin_dir, "fo_config");
-	if (fd < 0)
-		return fd;
-	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int pins_load(const char *pin_dir, const struct fo_limits *lim, char *err_msg, size_t errlen)
-{
-	struct snapshot_args snap = {};
-	int err;
-
-	if (pins_loaded(pin_dir)) {
-		err = pins_check_version(pin_dir);
-		if (err)
-			snprintf(err_msg, errlen, "pins are from another flowowner version: run 'flowowner unload' first");
-		return err;
-	}
-	/* Not loaded, yet pins may be there: a load that died part way (SIGKILL, OOM, power)
-	 * before the classifier's pin, which is pinned last, said it was complete. Under the
-	 * lock nobody else is loading, so what is there is that dead load's: it goes, and
-	 * this load starts clean instead of failing on "File exists". */
-	err = pins_clear(pin_dir);
-	if (err) {
-		snprintf(err_msg, errlen, "cannot remove the pins of an unfinished load: %s", strerror(-err));
-		return err;
-	}
-	err = load_tracing(pin_dir, lim, err_msg, errlen);
-	if (err)
-		goto fail;
-	err = config_init(pin_dir);
-	if (err) {
-		snprintf(err_msg, errlen, "fo_config: cannot initialise");
-		goto fail;
-	}
-	/* Tracing is live before the walks, so nothing that starts meanwhile is missed. */
-	err = snapshot_procs(pin_dir, &snap);
-	if (!err)
-		err = snapshot_socks(pin_dir, NULL);
-	if (err) {
-		snprintf(err_msg, errlen, "task-iterator snapshot failed");
-		goto fail;
-	}
-	err = load_xdp(pin_dir, lim, err_msg, errlen);
-	if (err)
-		goto fail;
-	/* The classifier goes last: its pin is what says "loaded". */
-	err = load_classifier(pin_dir, lim, err_msg, errlen);
-	if (err)
-		goto fail;
-	return 0;
-fail:
-	/* Nothing half-done: a failed first load leaves no pins. */
-	pins_remove(pin_dir);
-	return err;
-}

@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include "attach.h"
 #include "cli.h"
+#include "load.h"
 #include "pins.h"
 #include "probe.h"
 
@@ -125,7 +126,7 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		ret = load_error(cli, err, "cannot lock");
 		goto out;
 	}
-	err = pins_load(cli->pin_dir, &lim, msg, sizeof(msg));
+	err = load_all(cli->pin_dir, &lim, msg, sizeof(msg));
 	if (err) {
 		ret = load_error(cli, err, msg);
 		goto out;
