@@ -103,13 +103,24 @@ def http():
     if not r:
         return
     rps = {}
+    refused = [x for x in r if int(x.get("errors") or 0)]
     for x in r:
-        rps.setdefault((x["mode"], x["cond"], x["round"]), float(x["requests"]) / float(x["seconds"]))
+        if x not in refused:
+            rps.setdefault((x["mode"], x["cond"], x["round"]), float(x["requests"]) / float(x["seconds"]))
+    tw = [int(x.get(k) or 0) for x in r for k in ("tw_a", "tw_b")]
+    load = [float(x["load"]) for x in r if x.get("load")]
     out.append("## Real traffic: nginx + wrk across the veth pair\n")
     out.append("nginx (1 worker, 2 KB answers, 100 requests per keep-alive connection) in b, wrk "
                "(2 threads, 20 connections) in a; `off` is nothing loaded, `empty` an empty "
                "direct-action classifier in flowowner's four places, `on` flowowner on both ends. "
-               "Rounds alternate the order; ratios are medians of each round's ratio.\n")
+               "Rounds alternate the order; ratios are medians of each round's ratio. Neither "
+               "namespace keeps TIME_WAIT sockets (most TIME_WAIT sockets at a run's start: %d); "
+               "a run with any wrk socket error or non-2xx answer is refused (%d refused%s); "
+               "load average over the runs %s.\n"
+               % (max(tw) if tw else 0, len(refused),
+                  ": " + ", ".join("%s/%s/%s" % (x["round"], x["cond"], x["mode"]) for x in refused)
+                  if refused else "",
+                  "%.1f-%.1f" % (min(load), max(load)) if load else "not recorded"))
     out.append("| load | off req/s | empty req/s | on req/s | empty / off | on / off | bar | verdict |")
     out.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     rounds = sorted({k[2] for k in rps}, key=int)
@@ -132,7 +143,7 @@ def http():
     for mode, label in (("keepalive", "keep-alive"), ("close", "Connection: close")):
         floor_run, floor_req, tc_run, all_req, progs = {}, {}, {}, {}, {}
         for x in st:
-            if x["mode"] != mode:
+            if x["mode"] != mode or int(x.get("errors") or 0):
                 continue
             q, req = x["round"], float(x["requests"])
             if x["cond"] == "empty":

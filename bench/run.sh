@@ -192,17 +192,41 @@ empty_stats() {
 }
 fo_stats_json() { fo -j status | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["cost"]["programs"]))'; }
 
-# One wrk run from A against nginx in B; prints "requests seconds" from wrk's own summary.
-wrk_once() { # keepalive|close SECONDS
-	local args=(-t 2 -c 20 -d "${2}s" "http://$IP4_B:8080/")
-	[ "$1" = close ] && args+=(-H 'Connection: close')
-	in_a wrk "${args[@]}" 2>/dev/null | /usr/bin/python3 -c '
+# TIME_WAIT sockets in a namespace (sockstat: per namespace, no socket walk).
+tw_count() { # a|b
+	"in_$1" cat /proc/net/sockstat | sed -n 's/^TCP:.* tw \([0-9]*\).*/\1/p'
+}
+
+# Until neither end holds a TIME_WAIT socket (at most 60 s, their lifetime).
+tw_drain() {
+	local t=600
+	while [ "$(tw_count a)$(tw_count b)" != 00 ] && [ "$t" -gt 0 ]; do
+		sleep 0.1
+		t=$((t - 1))
+	done
+}
+
+# One wrk run from A against nginx in B, its whole output kept in $RES/wrk/TAG.out; prints
+# "requests seconds errors tw_a tw_b load": wrk's socket errors (connect, read, write, timeout)
+# plus non-2xx answers, the TIME_WAIT sockets each end had when the run started, and the
+# machine's 1-minute load average then.
+wrk_once() { # TAG keepalive|close SECONDS
+	local args=(-t 2 -c 20 -d "${3}s" "http://$IP4_B:8080/") raw="$RES/wrk/$1.out" twa twb load
+	[ "$2" = close ] && args+=(-H 'Connection: close')
+	mkdir -p "$RES/wrk"
+	tw_drain
+	twa=$(tw_count a) twb=$(tw_count b) load=$(cut -d' ' -f1 /proc/loadavg)
+	in_a wrk "${args[@]}" >"$raw" 2>&1
+	/usr/bin/python3 -c '
 import re, sys
-t = sys.stdin.read()
+t = open(sys.argv[1]).read()
 m = re.search(r"(\d+) requests in ([\d.]+)(m?s)", t)
 if not m: sys.exit(1)
 secs = float(m.group(2)) * (1e-3 if m.group(3) == "ms" else 1)
-print(m.group(1), secs)'
+e = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+n = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+errs = (sum(map(int, e.groups())) if e else 0) + (int(n.group(1)) if n else 0)
+print(m.group(1), secs, errs, sys.argv[2], sys.argv[3], sys.argv[4])' "$raw" "$twa" "$twb" "$load"
 }
 
 # Real traffic: nginx (1 worker, 2 KB answers, 100 requests per keep-alive connection) in B,
@@ -238,15 +262,23 @@ fig_http() {
 	}
 	CONF
 	log "http: nginx + wrk, ${HTTP_SECS}s x $HTTP_ROUNDS rounds x {off,empty,on} x {keepalive,close}, then bpf_stats"
-	# Connection: close runs through tens of thousands of client ports: all of them, in a's own
-	# namespace, so a reused port meets no TIME_WAIT entry of the last round.
+	# Every closed connection would leave a TIME_WAIT socket for 60 s, mostly in a (wrk closes
+	# first): tens of thousands of them per round, until connect() finds no free port and a
+	# run makes a few hundred requests instead of tens of thousands (seen: close/on 384 in
+	# 6 s, after 78,000 in the first round), whichever condition's turn it is. The rows
+	# compare conditions, not TIME_WAIT populations: both namespaces (their own sysctls,
+	# never the host's) keep none, client ports span the whole range, and every run starts
+	# with none left (tw_a/tw_b in http.tsv).
 	in_a sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	in_a sysctl -qw net.ipv4.tcp_tw_reuse=1
+	in_a sysctl -qw net.ipv4.tcp_max_tw_buckets=0
+	in_b sysctl -qw net.ipv4.tcp_max_tw_buckets=0
 	bg in_b nginx -p "$dir" -c "$dir/nginx.conf"
 	srv=$BG_PID
 	local t=50
 	while [ $t -gt 0 ] && ! in_b ss -Htln "sport = :8080" | grep -q .; do sleep 0.1; t=$((t - 1)); done
 	[ $t -gt 0 ] || { log "http: nginx did not start ($dir/error.log)"; stop "$srv"; return; }
-	printf 'round\tmode\tcond\trequests\tseconds\n' >"$RES/http.tsv"
+	printf 'round\tmode\tcond\trequests\tseconds\terrors\ttw_a\ttw_b\tload\n' >"$RES/http.tsv"
 	for r in $(seq 1 "$HTTP_ROUNDS"); do
 		# The order rotates every round, so a drift in the machine's load falls on each alike.
 		case $((r % 3)) in
@@ -255,13 +287,15 @@ fig_http() {
 		for cond in $conds; do
 			condition "$cond" || { log "http: $cond failed"; continue; }
 			for mode in keepalive close; do
-				read -r req secs < <(wrk_once $mode "$HTTP_SECS") || { log "http: wrk failed"; continue; }
-				printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" "$secs" >>"$RES/http.tsv"
+				read -r req secs errs twa twb load < <(wrk_once "$r-$cond-$mode" $mode "$HTTP_SECS") ||
+					{ log "http: wrk failed"; continue; }
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" "$secs" \
+					"$errs" "$twa" "$twb" "$load" >>"$RES/http.tsv"
 			done
 		done
 	done
 	stats_on
-	printf 'round\tmode\tcond\trequests\tempty_ns\tempty_cnt\tprograms\n' >"$RES/http_stats.tsv"
+	printf 'round\tmode\tcond\trequests\terrors\tempty_ns\tempty_cnt\tprograms\n' >"$RES/http_stats.tsv"
 	for r in $(seq 1 "$HTTP_ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then conds="empty on"; else conds="on empty"; fi
 		for cond in $conds; do
@@ -269,7 +303,8 @@ fig_http() {
 			for mode in keepalive close; do
 				read -r e0 e0c < <(empty_stats)
 				j0=$(fo_stats_json 2>/dev/null || echo '[]')
-				read -r req secs < <(wrk_once $mode "$HTTP_SECS") || { log "http: wrk failed"; continue; }
+				read -r req secs errs twa twb load < <(wrk_once "stats-$r-$cond-$mode" $mode "$HTTP_SECS") ||
+					{ log "http: wrk failed"; continue; }
 				read -r e1 e1c < <(empty_stats)
 				j1=$(fo_stats_json 2>/dev/null || echo '[]')
 				# Program deltas by name, as JSON in one column: name -> [ns, runs].
@@ -280,7 +315,7 @@ b = {p["name"]: p for p in json.loads(sys.argv[2])}
 print(json.dumps({n: [p["run_time_ns"] - a.get(n, {}).get("run_time_ns", 0),
                       p["run_cnt"] - a.get(n, {}).get("run_cnt", 0)] for n, p in b.items()}))' "$j0" "$j1")
 				[ "$cond" = on ] || d='{}'
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" \
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" "$errs" \
 					$((e1 - e0)) $((e1c - e0c)) "$d" >>"$RES/http_stats.tsv"
 			done
 		done
