@@ -63,31 +63,16 @@ static void proc_row_json(struct jw *w, const void *row)
 	bool exited = p->flags & FO_PROC_EXITED;
 
 	jw_start_object(w);
-	jw_key(w, "pid");
-	jw_u64(w, p->pid);
-	jw_key(w, "ppid");
-	jw_u64(w, p->ppid);
-	jw_key(w, "comm");
-	jw_string(w, r->comm);
-	jw_key(w, "uid");
-	jw_u64(w, p->uid);
-	jw_key(w, "cgroup_id");
-	jw_u64(w, p->cgroup_id);
+	owner_json(w, p->pid, r->comm, p->uid, p->cgroup_id);
+	jw_kv_u64(w, "ppid", p->ppid);
 	place_json(w, &r->place);
-	jw_key(w, "threads");
-	jw_u64(w, p->threads);
-	jw_key(w, "tx_bytes");
-	jw_u64(w, r->tx_bytes);
-	jw_key(w, "rx_bytes");
-	jw_u64(w, r->rx_bytes);
-	jw_key(w, "flows");
-	jw_u64(w, r->flows);
-	jw_key(w, "start_ns");
-	jw_u64(w, p->start_ns);
-	jw_key(w, "exited");
-	jw_bool(w, exited);
-	jw_key(w, "state");
-	jw_string(w, exited ? "exited" : "alive");
+	jw_kv_u64(w, "threads", p->threads);
+	jw_kv_u64(w, "tx_bytes", r->tx_bytes);
+	jw_kv_u64(w, "rx_bytes", r->rx_bytes);
+	jw_kv_u64(w, "flows", r->flows);
+	jw_kv_u64(w, "start_ns", p->start_ns);
+	jw_kv_bool(w, "exited", exited);
+	jw_kv_string(w, "state", exited ? "exited" : "alive");
 	jw_end_object(w);
 }
 

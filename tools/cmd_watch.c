@@ -131,46 +131,30 @@ static int event_json(const struct event_row *r)
 	if (!jw)
 		return -ENOMEM;
 	jw_start_object(jw);
-	jw_key(jw, "type");
-	jw_string(jw, r->type);
+	jw_kv_string(jw, "type", r->type);
 	jw_key(jw, "time");
 	jw_unix_ns(jw, r->unix_ns);
 	if (r->has_flow)
 		flow_ident_json(jw, &r->id);
-	jw_key(jw, "pid");
-	jw_u64(jw, r->owned ? ev->owner.pid : 0);
-	jw_key(jw, "comm");
-	jw_string(jw, r->comm);
-	jw_key(jw, "uid");
-	jw_u64(jw, r->owned ? ev->owner.uid : 0);
-	jw_key(jw, "cgroup_id");
-	jw_u64(jw, r->owned ? ev->owner.cgroup_id : 0);
+	owner_json(jw, r->owned ? ev->owner.pid : 0, r->comm, r->owned ? ev->owner.uid : 0,
+		   r->owned ? ev->owner.cgroup_id : 0);
 	if (r->has_flow) {
-		jw_key(jw, "owner_source");
-		jw_string(jw, source_name(ev->source));
+		jw_kv_string(jw, "owner_source", source_name(ev->source));
 		if (ev->source == FO_SRC_NONE) {
-			jw_key(jw, "unattributed_reason");
-			jw_string(jw, reason_name(ev->reason));
+			jw_kv_string(jw, "unattributed_reason", reason_name(ev->reason));
 		}
 	}
 	if (ev->type == FO_EV_QUOTA_REACHED) {
 		jw_key(jw, "rule");
 		jw_u64(jw, ev->rule_id & ~FO_RULE_BANK); /* the id users see */
-		jw_key(jw, "quota_used");
-		jw_u64(jw, ev->tx_bytes);
-		jw_key(jw, "quota");
-		jw_u64(jw, ev->rx_bytes);
+		jw_kv_u64(jw, "quota_used", ev->tx_bytes);
+		jw_kv_u64(jw, "quota", ev->rx_bytes);
 	}
 	/* A flow's totals at its end, and at an owner change: what the owner before was charged. */
 	if (ev->type == FO_EV_FLOW_END || ev->type == FO_EV_OWNER_CHANGE) {
-		jw_key(jw, "tx_packets");
-		jw_u64(jw, ev->tx_packets);
-		jw_key(jw, "tx_bytes");
-		jw_u64(jw, ev->tx_bytes);
-		jw_key(jw, "rx_packets");
-		jw_u64(jw, ev->rx_packets);
-		jw_key(jw, "rx_bytes");
-		jw_u64(jw, ev->rx_bytes);
+		struct flow_counts c = { ev->tx_packets, ev->tx_bytes, ev->rx_packets, ev->rx_bytes };
+
+		counts_json(jw, &c);
 	}
 	jw_end_object(jw);
 	return jw_close(jw); /* a line each, flushed: a reader on a pipe sees it now */

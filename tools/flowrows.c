@@ -167,12 +167,10 @@ void place_json(struct jw *w, const struct place *p)
 		jw_null(w);
 	/* Absent, not "", where there is none: CONTRACT.md. */
 	if (p->names.unit[0]) {
-		jw_key(w, "unit");
-		jw_string(w, p->names.unit);
+		jw_kv_string(w, "unit", p->names.unit);
 	}
 	if (p->names.container[0]) {
-		jw_key(w, "container");
-		jw_string(w, p->names.container);
+		jw_kv_string(w, "container", p->names.container);
 	}
 	if (!p->pidns)
 		return;
@@ -262,26 +260,39 @@ void flow_ident_fill(struct flow_view *v, const struct flow_key *k, struct flow_
 	id->netns_cookie = k->netns_cookie;
 }
 
+/* local, local_port, remote, remote_port: a flow's ends, or those of the flow it relates to. */
+static void ends_json(struct jw *w, const char *local, __u16 lport, const char *remote, __u16 rport)
+{
+	jw_kv_string(w, "local", local);
+	jw_kv_u64(w, "local_port", lport);
+	jw_kv_string(w, "remote", remote);
+	jw_kv_u64(w, "remote_port", rport);
+}
+
+void owner_json(struct jw *w, __u64 pid, const char *comm, __u64 uid, __u64 cgroup_id)
+{
+	jw_kv_u64(w, "pid", pid);
+	jw_kv_string(w, "comm", comm);
+	jw_kv_u64(w, "uid", uid);
+	jw_kv_u64(w, "cgroup_id", cgroup_id);
+}
+
+void counts_json(struct jw *w, const struct flow_counts *c)
+{
+	jw_kv_u64(w, "tx_packets", c->tx_packets);
+	jw_kv_u64(w, "tx_bytes", c->tx_bytes);
+	jw_kv_u64(w, "rx_packets", c->rx_packets);
+	jw_kv_u64(w, "rx_bytes", c->rx_bytes);
+}
+
 void flow_ident_json(struct jw *w, const struct flow_ident *id)
 {
-	jw_key(w, "proto");
-	jw_string(w, id->proto);
-	jw_key(w, "family");
-	jw_u64(w, id->family);
-	jw_key(w, "local");
-	jw_string(w, id->local);
-	jw_key(w, "local_port");
-	jw_u64(w, id->local_port);
-	jw_key(w, "remote");
-	jw_string(w, id->remote);
-	jw_key(w, "remote_port");
-	jw_u64(w, id->remote_port);
-	jw_key(w, "dev");
-	jw_string(w, id->dev);
-	jw_key(w, "ifindex");
-	jw_u64(w, id->ifindex);
-	jw_key(w, "netns_cookie");
-	jw_u64(w, id->netns_cookie);
+	jw_kv_string(w, "proto", id->proto);
+	jw_kv_u64(w, "family", id->family);
+	ends_json(w, id->local, id->local_port, id->remote, id->remote_port);
+	jw_kv_string(w, "dev", id->dev);
+	jw_kv_u64(w, "ifindex", id->ifindex);
+	jw_kv_u64(w, "netns_cookie", id->netns_cookie);
 }
 
 /* The owner's name, state and place, through the memo of the last owner resolved. */
@@ -362,62 +373,32 @@ void flow_row_json(struct jw *w, const struct flow_row *r)
 {
 	jw_start_object(w);
 	flow_ident_json(w, &r->id);
-	jw_key(w, "pid");
-	jw_u64(w, r->pid);
-	jw_key(w, "comm");
-	jw_string(w, r->comm);
-	jw_key(w, "uid");
-	jw_u64(w, r->uid);
-	jw_key(w, "cgroup_id");
-	jw_u64(w, r->cgroup_id);
+	owner_json(w, r->pid, r->comm, r->uid, r->cgroup_id);
 	if (r->owned) {
-		jw_key(w, "owner_exited");
-		jw_bool(w, r->owner_exited);
+		jw_kv_bool(w, "owner_exited", r->owner_exited);
 	}
 	place_json(w, r->place);
-	jw_key(w, "tx_packets");
-	jw_u64(w, r->cnt.tx_packets);
-	jw_key(w, "tx_bytes");
-	jw_u64(w, r->cnt.tx_bytes);
-	jw_key(w, "rx_packets");
-	jw_u64(w, r->cnt.rx_packets);
-	jw_key(w, "rx_bytes");
-	jw_u64(w, r->cnt.rx_bytes);
-	jw_key(w, "owner_source");
-	jw_string(w, r->source);
+	counts_json(w, &r->cnt);
+	jw_kv_string(w, "owner_source", r->source);
 	if (r->reason) {
-		jw_key(w, "unattributed_reason");
-		jw_string(w, r->reason);
+		jw_kv_string(w, "unattributed_reason", r->reason);
 	}
 	if (r->related) {
 		jw_key(w, "related_to");
 		jw_start_object(w);
-		jw_key(w, "proto");
-		jw_string(w, r->rel_proto);
-		jw_key(w, "local");
-		jw_string(w, r->rel_local);
-		jw_key(w, "local_port");
-		jw_u64(w, r->rel_local_port);
-		jw_key(w, "remote");
-		jw_string(w, r->rel_remote);
-		jw_key(w, "remote_port");
-		jw_u64(w, r->rel_remote_port);
+		jw_kv_string(w, "proto", r->rel_proto);
+		ends_json(w, r->rel_local, r->rel_local_port, r->rel_remote, r->rel_remote_port);
 		jw_end_object(w);
 	}
-	jw_key(w, "mark");
-	jw_u64(w, r->mark);
+	jw_kv_u64(w, "mark", r->mark);
 	if (r->has_priority) {
-		jw_key(w, "priority");
-		jw_string(w, r->priority);
+		jw_kv_string(w, "priority", r->priority);
 	}
-	jw_key(w, "dropped");
-	jw_bool(w, r->dropped);
+	jw_kv_bool(w, "dropped", r->dropped);
 	if (r->has_rule) {
-		jw_key(w, "rule");
-		jw_u64(w, r->rule);
+		jw_kv_u64(w, "rule", r->rule);
 	}
-	jw_key(w, "closed");
-	jw_bool(w, r->closed);
+	jw_kv_bool(w, "closed", r->closed);
 	jw_key(w, "first_seen");
 	jw_unix_ns(w, r->first_unix_ns);
 	jw_key(w, "last_seen");

@@ -93,6 +93,10 @@ struct flow_ident {
 void flow_ident_fill(struct flow_view *v, const struct flow_key *k, struct flow_ident *id);
 /* proto, family, local, local_port, remote, remote_port, dev, ifindex, netns_cookie. */
 void flow_ident_json(struct jw *w, const struct flow_ident *id);
+/* pid, comm, uid, cgroup_id: a flow's or an event's owner, in the order flows -j and watch -j give. */
+void owner_json(struct jw *w, __u64 pid, const char *comm, __u64 uid, __u64 cgroup_id);
+/* tx_packets, tx_bytes, rx_packets, rx_bytes. */
+void counts_json(struct jw *w, const struct flow_counts *c);
 
 /* One flow as both printers see it (fields in CONTRACT.md). Strings point into the view or
  * the row: valid until the next flow_row_fill on the same view. */

@@ -59,6 +59,10 @@ void jw_end_object(struct jw *w);
 /* An object key: a plain ASCII name, written as it is. */
 void jw_key_n(struct jw *w, const char *key, size_t len);
 #define jw_key(w, key) jw_key_n((w), (key), __builtin_strlen(key)) /* constant for literals */
+/* A key and its value: the common member. */
+#define jw_kv_u64(w, key, v) (jw_key(w, key), jw_u64((w), (v)))
+#define jw_kv_string(w, key, s) (jw_key(w, key), jw_string((w), (s)))
+#define jw_kv_bool(w, key, b) (jw_key(w, key), jw_bool((w), (b)))
 /* A string value. Valid UTF-8 comes out as jansson writes it (\uXXXX beyond ASCII, short
  * escapes for control bytes); a byte that is not part of valid UTF-8 becomes the text \xNN,
  * as comm_text writes it, so any bytes at all (a cgroup path, a device name) make valid JSON
