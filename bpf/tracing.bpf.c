@@ -332,10 +332,21 @@ int BPF_PROG(fo_tcp_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff
 	return 0;
 }
 
+/*
+ * Set by the loader when fo_tcp_sendmsg is attached. A TCP send that queues data is then
+ * claimed there, by the same task, before sock_send_length fires for it: one claim per TCP
+ * send, and sock_send_length returns at its first compare for TCP (a tracepoint cannot be
+ * limited to other protocols, and UDP's send path has no tracepoint of its own). Read-only
+ * data: the verifier drops the test where the hook is not in use.
+ */
+const volatile bool tcp_claimed_at_queue = false;
+
 /* sendmsg/recvmsg: the socket follows the last process that used it. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(fo_sock_send, struct sock *sk, int ret, int flags)
 {
+	if (tcp_claimed_at_queue && sk->sk_protocol == IPPROTO_TCP)
+		return 0;
 	sock_claim(sk, bpf_get_current_task_btf(), 0);
 	return 0;
 }

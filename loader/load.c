@@ -79,6 +79,7 @@ static int load_tracing(const char *pin_dir, const struct fo_limits *lim, char *
 	}
 	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
 	optional_hooks_select(skel->obj);
+	skel->rodata->tcp_claimed_at_queue = bpf_program__autoload(skel->progs.fo_tcp_sendmsg);
 	err = tracing__load(skel);
 	if (err) {
 		snprintf(err_msg, errlen, "tracing object: load failed (run with -v for the verifier log)");
