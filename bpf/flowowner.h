@@ -132,6 +132,21 @@ struct sock_owner {
 };
 
 /*
+ * fo_sockseed: what the task-file walk found at attach, keyed by the socket's address, until
+ * the socket walk of its namespace writes it into the socket's storage. The walk cannot write
+ * it itself: on some 6.x builds struct socket's sk is an untrusted pointer there, which socket
+ * storage refuses, while the socket iterators' sockets are trusted. NETNS_INO, PID and FD tell
+ * the loader which namespace to walk and how to reach it.
+ */
+struct sock_seed {
+	struct owner owner;
+	__u32 flags;
+	__u32 netns_ino;
+	__u32 pid; /* a process holding the socket, and its descriptor there */
+	__u32 fd;
+};
+
+/*
  * fo_flows value. Counters are updated with atomic adds: a flow can be hit on any CPU.
  *
  * Laid out for two CPUs: on a busy connection egress (the sender's CPU) and ingress (the

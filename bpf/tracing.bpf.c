@@ -569,19 +569,30 @@ int fo_snapshot(struct snapshot_args *args)
 	return 0;
 }
 
+/* Sockets the walk found, by address, for the socket walks below (see struct sock_seed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sock_seed);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fo_sockseed SEC(".maps");
+
 /*
  * Sockets opened before attach, whose owners may never send again: walk every process's
- * open files once and record socket → owner. A live owner already recorded wins.
+ * open files once and note socket -> owner. The first process found holding a socket is
+ * its owner, as a socket's first recorded owner is.
  */
 SEC("iter/task_file")
 int fo_sock_walk(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	struct sock_owner *so;
+	struct sock_seed seed = {};
 	struct socket *sock;
 	struct sock *sk;
-	__u32 flags = FO_SOCK_SNAPSHOT;
+	__u64 addr;
 
 	if (!task || !file)
 		return 0;
@@ -593,15 +604,61 @@ int fo_sock_walk(struct bpf_iter__task_file *ctx)
 		return 0;
 	if (task->flags & PF_KTHREAD)
 		return 0;
-	so = bpf_sk_storage_get(&fo_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!so || so->owner.pid)
-		return 0;
+	owner_from_task(&seed.owner, task);
+	seed.flags = FO_SOCK_SNAPSHOT;
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN_FO)
-		flags |= FO_SOCK_LISTENER;
-	owner_from_task(&so->owner, task);
-	so->flags = flags;
-	so->updated_ns = fo_now();
-	stat_inc(FO_STAT_SOCK_OWNED);
+		seed.flags |= FO_SOCK_LISTENER;
+	seed.netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	seed.pid = task->tgid;
+	seed.fd = ctx->fd;
+	addr = (__u64)sk;
+	bpf_map_update_elem(&fo_sockseed, &addr, &seed, BPF_NOEXIST);
+	return 0;
+}
+
+/* A socket the walk noted gets its owner record, unless it has one already (it sent or
+ * received since attach: a live owner wins). */
+static __always_inline void sock_seed_take(struct sock *sk)
+{
+	__u64 addr = (__u64)sk;
+	struct sock_seed *seed = bpf_map_lookup_elem(&fo_sockseed, &addr);
+	struct sock_owner *so;
+
+	if (!seed)
+		return;
+	so = bpf_sk_storage_get(&fo_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (so && !so->owner.pid) {
+		so->owner = seed->owner;
+		so->flags = seed->flags;
+		so->updated_ns = fo_now();
+		stat_inc(FO_STAT_SOCK_OWNED);
+	}
+	bpf_map_delete_elem(&fo_sockseed, &addr);
+}
+
+/* The TCP and UDP sockets of the reader's namespace (both families): the loader runs these
+ * in each namespace the walk found sockets in. */
+SEC("iter/tcp")
+int fo_sock_seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		sock_seed_take((struct sock *)tp);
+	return 0;
+}
+
+SEC("iter/udp")
+int fo_sock_seed_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *up = ctx->udp_sk;
+
+	if (up)
+		sock_seed_take((struct sock *)up);
 	return 0;
 }
 

@@ -45,8 +45,7 @@ int netns_inode(const char *name, __u64 *ino)
 	return 0;
 }
 
-/* Run FN inside the namespace PATH opens, on this thread, then come back. */
-static int netns_run_path(const char *path, int (*fn)(void *data), void *data)
+int netns_run_path(const char *path, int (*fn)(void *data), void *data)
 {
 	int self = -1, target, err, ret;
 

@@ -17,6 +17,9 @@ int netns_cookie(const char *name, __u64 *cookie);
  * under /run/netns, the caller's own, any other name there, or any process's /proc/PID/ns/net.
  * -ENOENT when no path reaches it (it is gone). */
 int netns_find(const char *name, __u64 ino, __u64 cookie, char *buf, size_t len);
+/* Run FN inside the namespace PATH opens (a /run/netns name, /proc/PID/ns/net, an nsfs fd's
+ * /proc/self/fd/N), on this thread, then come back. */
+int netns_run_path(const char *path, int (*fn)(void *data), void *data);
 /* Run FN inside the namespace on this thread, then come back. */
 int netns_run(const char *name, int (*fn)(void *data), void *data);
 

@@ -15,6 +15,7 @@
 #define FO_PIN_SHAPE "fo_shape"
 #define FO_PIN_RELATED "fo_related" /* ICMP error row -> the flow it quotes */
 #define FO_PIN_FRAGS "fo_frags"     /* fragmented datagrams: the first fragment's ports */
+#define FO_PIN_SOCKSEED "fo_sockseed" /* sockets the attach walk found, until stored */
 #define FO_PIN_TC_EGRESS "fo_tc_egress"
 #define FO_PIN_TC_INGRESS "fo_tc_ingress"
 #define FO_PIN_TC_INGRESS_XDP "fo_tc_ingress_xdp" /* the ingress companion of XDP */

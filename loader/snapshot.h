@@ -8,7 +8,9 @@
 /* Run the SEC("syscall") task walk (BPF_PROG_TEST_RUN): every live process is refreshed;
  * entries it no longer sees, yet never saw exit, are marked exited. */
 int snapshot_procs(const char *pin_dir, struct snapshot_args *out);
-/* Run the pinned iter/task_file link once: sockets opened before attach get owners. */
-int snapshot_socks(const char *pin_dir, unsigned long *bytes);
+/* Sockets opened before attach get owners: the task-file walk notes each inet socket's
+ * holder, then the TCP and UDP socket walks of each namespace it found write them into the
+ * sockets' storage. *NAMESPACES (may be NULL): how many namespaces were walked. */
+int snapshot_socks(const char *pin_dir, unsigned long *namespaces);
 
 #endif
