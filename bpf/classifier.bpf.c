@@ -34,6 +34,45 @@ static __always_inline void owner_egress(struct __sk_buff *skb, const struct flo
 	r->reason = FO_WHY_KERNEL; /* TIME_WAIT ACKs */
 }
 
+#define LOOPBACK_IFINDEX_FO 1 /* lo, in every namespace */
+#define FO_LO_TAG 0x464f4c4f     /* "FOLO" */
+
+/*
+ * On lo one skb is two flows' packet: the sender's at egress, the receiver's at ingress. TCP
+ * can hand lo an skb larger than its GSO limit (64 KiB, lo's MTU: tcp_grow_skb fills an skb
+ * to 2 MSS), which __dev_queue_xmit splits in software (validate_xmit_skb) after tc egress:
+ * the sender's flow, like conntrack at LOCAL_OUT, counts one packet, the receiver's tc ingress
+ * sees each segment (over IPv6 without the 8-byte jumbo header ip6_xmit gave the skb). So
+ * egress tags every TCP GSO skb with its sequence number and header length in the qdisc cb
+ * (which the segments copy, and which nothing uses on lo's noqueue path), and clears the tag
+ * on other TCP skbs; at ingress the segment that starts there counts as the skb's packet and
+ * headers, the others add only their data. Returns the packets to count, 1 or 0; *LEN is
+ * then the bytes: the receiver counts what the sender counted.
+ */
+static __always_inline __u32 lo_segment(struct __sk_buff *skb, const struct pkt_info *p,
+					int egress, __u32 *len)
+{
+	__u32 hdr;
+
+	if (skb->ifindex != LOOPBACK_IFINDEX_FO || p->proto != IPPROTO_TCP)
+		return 1;
+	if (egress) {
+		skb->cb[3] = skb->gso_segs > 1 ? FO_LO_TAG : 0;
+		skb->cb[4] = (__u32)p->tcp_hdr_end << 16 | p->tcp_seq;
+		return 1;
+	}
+	if (skb->cb[3] != FO_LO_TAG)
+		return 1;
+	if ((skb->cb[4] & 0xffff) == p->tcp_seq) {
+		hdr = skb->cb[4] >> 16;
+		if (hdr > p->tcp_hdr_end)
+			*len += hdr - p->tcp_hdr_end;
+		return 1;
+	}
+	*len = *len > p->tcp_hdr_end ? *len - p->tcp_hdr_end : 0;
+	return 0;
+}
+
 static __always_inline int classify(struct __sk_buff *skb, int egress)
 {
 	void *data = (void *)(long)skb->data;
@@ -46,7 +85,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	struct flow_value *fv;
 	__u64 now, ttl;
 	int why, pkt_why = 0; /* a packet with no owner on a flow that has one */
-	__u32 l3len;
+	__u32 l3len, packets;
 
 	if (c)
 		c->v[FO_STAT_PACKETS]++;
@@ -156,7 +195,8 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	}
 
 	l3len = l3_bytes(skb->len, &p);
-	flow_count(&k, fv, egress, l3len, p.tcp_flags, now, c);
+	packets = lo_segment(skb, &p, egress, &l3len);
+	flow_count(&k, fv, egress, packets, l3len, p.tcp_flags, now, c);
 	if (c) {
 		c->v[FO_STAT_BYTES] += skb->len;
 		if (fv->source != FO_SRC_NONE && !pkt_why) {

@@ -324,16 +324,17 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 	event_emit(FO_EV_OWNER_CHANGE, k, fv, c);
 }
 
-/* Count one packet of LEN layer-3 bytes in direction EGRESS, and note a TCP close. */
+/* Count PACKETS (1, or 0 for the rest of one already counted) of LEN layer-3 bytes in
+ * direction EGRESS, and note a TCP close. */
 static __always_inline void flow_count(const struct flow_key *k, struct flow_value *fv,
-				       int egress, __u32 len, __u8 tcp_flags, __u64 now,
-				       struct fo_counters *c)
+				       int egress, __u32 packets, __u32 len, __u8 tcp_flags,
+				       __u64 now, struct fo_counters *c)
 {
 	if (egress) {
-		__sync_fetch_and_add(&fv->tx_packets, 1);
+		__sync_fetch_and_add(&fv->tx_packets, packets);
 		__sync_fetch_and_add(&fv->tx_bytes, len);
 	} else {
-		__sync_fetch_and_add(&fv->rx_packets, 1);
+		__sync_fetch_and_add(&fv->rx_packets, packets);
 		__sync_fetch_and_add(&fv->rx_bytes, len);
 	}
 	/* The coarse clock moves once per tick: a write per tick, not per packet, keeps the

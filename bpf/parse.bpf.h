@@ -33,7 +33,9 @@ struct pkt_info {
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 icmp_echo; /* 1 echo request, 2 echo reply: ports carry the identifier */
-	__u32 l3_off;
+	__u16 l3_off;
+	/* TCP: the bytes before the payload, from the IP header on (see lo_segment). */
+	__u16 tcp_hdr_end;
 	__u32 l3_len; /* from the IP header; 0 when it does not say (jumbo, BIG TCP) */
 	/* ICMP errors: the quoted packet's protocol (0: not an error), the error's type, and
 	 * where the quoted IP header starts. Ports are then the quoted packet's, swapped, so
@@ -44,7 +46,8 @@ struct pkt_info {
 	/* A fragment (parse_frame said FO_PARSE_FRAG_HEAD or FO_WHY_FRAGMENT): its datagram's
 	 * identification, and the header bytes the reassembled datagram does not have. */
 	__u32 frag_id;
-	__u32 frag_hdr;
+	__u16 frag_hdr;
+	__u16 tcp_seq; /* TCP: the sequence number's low half (see lo_segment) */
 };
 
 /* parse_frame: the first fragment of a datagram, keyed; its ports are for the later ones. */
@@ -125,6 +128,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off, struc
 		p->sport = ((__u16)b[0] << 8) | b[1];
 		p->dport = ((__u16)b[2] << 8) | b[3];
 		p->tcp_flags = b[13];
+		p->tcp_seq = ((__u16)b[6] << 8) | b[7];
+		p->tcp_hdr_end = off - p->l3_off + (b[12] >> 4) * 4;
 		return FO_WHY_NONE;
 	case IPPROTO_UDP:
 		if ((void *)(b + 4) > data_end)

@@ -90,7 +90,7 @@ int fo_xdp(struct xdp_md *ctx)
 	}
 
 	l3len = l3_bytes(len, &p);
-	flow_count(&k, fv, 0, l3len, p.tcp_flags, now, c);
+	flow_count(&k, fv, 0, 1, l3len, p.tcp_flags, now, c);
 	if (c) {
 		c->v[FO_STAT_BYTES] += len;
 		if (fv->source != FO_SRC_NONE) {
