@@ -27,17 +27,11 @@ static __u64 mono_ns(void)
 
 /* Entries the walk did not see alive but that never saw their exit tracepoint (they died
  * before attach, or an exit was missed) are marked exited, not dropped: flows name them. */
-static int reconcile(const char *pin_dir, int map_fd, __u32 gen)
+static void reconcile(int map_fd, __u32 gen, struct proc_entry *procs, size_t n)
 {
-	struct proc_entry *procs = NULL;
 	__u64 now = mono_ns();
-	size_t n = 0, i;
-	int err;
+	size_t i;
 
-	/* One batched read: two syscalls per entry made a 10k-process refresh slow. */
-	err = reader_procs(pin_dir, &procs, &n);
-	if (err)
-		return err;
 	for (i = 0; i < n; i++) {
 		struct proc_entry *e = &procs[i];
 
@@ -51,16 +45,17 @@ static int reconcile(const char *pin_dir, int map_fd, __u32 gen)
 		e->threads = 0;
 		bpf_map_update_elem(map_fd, &e->pid, e, BPF_EXIST);
 	}
-	free(procs);
-	return 0;
 }
 
-int snapshot_procs(const char *pin_dir, struct snapshot_args *out)
+int snapshot_procs_read(const char *pin_dir, struct snapshot_args *out,
+			struct proc_entry **procs, size_t *nprocs)
 {
 	struct snapshot_args args = { .gen = (__u32)(mono_ns() / 1000000) | 1 };
 	/* Syscall programs take no ctx_out: the kernel writes the context back into ctx_in. */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	struct proc_entry *all = NULL;
 	int prog_fd, map_fd = -1, err;
+	size_t n = 0;
 
 	prog_fd = pins_get(pin_dir, FO_PIN_SNAPSHOT);
 	if (prog_fd < 0)
@@ -75,14 +70,29 @@ int snapshot_procs(const char *pin_dir, struct snapshot_args *out)
 		err = map_fd;
 		goto out;
 	}
-	err = reconcile(pin_dir, map_fd, args.gen);
+	/* One batched read: two syscalls per entry made a 10k-process refresh slow. */
+	err = reader_procs(pin_dir, &all, &n);
+	if (err)
+		goto out;
+	reconcile(map_fd, args.gen, all, n);
 	if (out)
 		*out = args;
+	if (procs) { /* the table as it now is: the caller need not read it again */
+		*procs = all;
+		*nprocs = n;
+		all = NULL;
+	}
 out:
+	free(all);
 	if (map_fd >= 0)
 		close(map_fd);
 	close(prog_fd);
 	return err;
+}
+
+int snapshot_procs(const char *pin_dir, struct snapshot_args *out)
+{
+	return snapshot_procs_read(pin_dir, out, NULL, NULL);
 }
 
 /* Read an iterator to its end: reading is what runs its program. */

@@ -12,53 +12,6 @@ enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_AGE };
 
 static const char *const sort_names[] = { "bytes", "packets", "age", NULL };
 
-/* A selected flow and what it sorts by: 12 bytes, as the listing's memory is counted. */
-struct sel {
-	__u64 key;
-	__u32 idx;
-} __attribute__((packed));
-
-/* Stable LSD radix sort on KEY, ascending: a full table sorts in a few passes over 16-byte
- * entries (a byte all keys share costs nothing), where qsort made a million calls. */
-static int sort_sel(struct sel *s, size_t n)
-{
-	struct sel *tmp, *a = s, *b;
-	int shift;
-
-	if (n < 2)
-		return 0;
-	tmp = NULL;
-	b = NULL;
-	for (shift = 0; shift < 64; shift += 8) {
-		size_t count[256] = { 0 }, pos = 0, i;
-		struct sel *t;
-
-		for (i = 0; i < n; i++)
-			count[a[i].key >> shift & 0xff]++;
-		if (count[a[0].key >> shift & 0xff] == n)
-			continue;
-		if (!tmp) { /* only once some byte differs: equal keys need no second array */
-			tmp = malloc(n * sizeof(*tmp));
-			if (!tmp)
-				return -ENOMEM;
-			b = tmp;
-		}
-		for (i = 0; i < 256; i++) {
-			size_t c = count[i];
-
-			count[i] = pos;
-			pos += c;
-		}
-		for (i = 0; i < n; i++)
-			b[count[a[i].key >> shift & 0xff]++] = a[i];
-		t = a, a = b, b = t;
-	}
-	if (a != s)
-		memcpy(s, a, n * sizeof(*s));
-	free(tmp);
-	return 0;
-}
-
 static __u64 sort_key_of(const struct flow_rec *f, int by)
 {
 	switch (by) {
@@ -72,7 +25,7 @@ static __u64 sort_key_of(const struct flow_rec *f, int by)
 
 struct listing {
 	struct flow_view *v;
-	const struct sel *sel;
+	const struct row_key *sel;
 	struct flow_row row;
 };
 
@@ -216,7 +169,7 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 	struct pidns_view pidns;
 	struct listing l = {};
 	struct flow_view v;
-	struct sel *sel;
+	struct row_key *sel;
 	size_t i, n = 0;
 	int err, ret;
 
@@ -251,7 +204,7 @@ int cmd_flows(struct cli *cli, int argc, char **argv)
 		sel[n].idx = i;
 		n++;
 	}
-	err = sort_sel(sel, n);
+	err = row_keys_sort(sel, n);
 	l.v = &v;
 	l.sel = sel;
 	if (!err) {

@@ -166,8 +166,9 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	struct pidns_view pidns;
 	struct listing l = {};
 	struct flow_view v;
+	struct proc_entry *procs = NULL; /* with --refresh: the table the walk left */
 	struct proc_sum *sums = NULL;
-	size_t nsums = 0;
+	size_t nsums = 0, nprocs = 0;
 	int err, ret, lock_fd = -1;
 
 	ret = cli_parse(cli, "procs", &co, argc, argv);
@@ -176,7 +177,7 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 	if (refresh) {
 		err = pins_lock(cli->pin_dir, &lock_fd);
 		if (!err)
-			err = snapshot_procs(cli->pin_dir, &snap);
+			err = snapshot_procs_read(cli->pin_dir, &snap, &procs, &nprocs);
 		pins_unlock(lock_fd);
 		if (err) {
 			fo_warn("%s: task-iterator snapshot failed: %s", cli->pin_dir, strerror(-err));
@@ -184,7 +185,7 @@ int cmd_procs(struct cli *cli, int argc, char **argv)
 		}
 		fo_info(cli, "snapshot: %u processes, %u threads", snap.processes, snap.threads);
 	}
-	ret = view_open(cli->pin_dir, pidns_ref, &pidns, &v);
+	ret = view_open_procs(cli->pin_dir, pidns_ref, &pidns, &v, procs, nprocs);
 	if (ret)
 		return ret;
 	err = view_sum_procs(&v, NULL, false, &sums, &nsums);

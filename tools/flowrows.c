@@ -44,6 +44,47 @@ const char *reason_name(int reason)
 
 /* Processes sorted by (pid, start time): owners are found by binary search, so listings
  * stay O(n log n) at tens of thousands of flows and processes. */
+/* Stable LSD radix sort on KEY, ascending: a full table sorts in a few passes over 12-byte
+ * entries (a byte all keys share costs one counting pass), where qsort made a million calls. */
+int row_keys_sort(struct row_key *s, size_t n)
+{
+	struct row_key *tmp, *a = s, *b;
+	int shift;
+
+	if (n < 2)
+		return 0;
+	tmp = NULL;
+	b = NULL;
+	for (shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = { 0 }, pos = 0, i;
+		struct row_key *t;
+
+		for (i = 0; i < n; i++)
+			count[a[i].key >> shift & 0xff]++;
+		if (count[a[0].key >> shift & 0xff] == n)
+			continue;
+		if (!tmp) { /* only once some byte differs: equal keys need no second array */
+			tmp = malloc(n * sizeof(*tmp));
+			if (!tmp)
+				return -ENOMEM;
+			b = tmp;
+		}
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[a[i].key >> shift & 0xff]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	if (a != s)
+		memcpy(s, a, n * sizeof(*s));
+	free(tmp);
+	return 0;
+}
+
 static int cmp_proc(const void *a, const void *b)
 {
 	const struct proc_entry *x = a, *y = b;
@@ -53,27 +94,67 @@ static int cmp_proc(const void *a, const void *b)
 	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
 }
 
-int view_load_pins(struct fo_pins *pins, struct flow_view *v)
+/* The process table by pid (its key: one entry per pid), in cmp_proc's order for view_proc. */
+static int procs_sort(struct proc_entry **procs, size_t n)
+{
+	struct proc_entry *out = NULL;
+	struct row_key *k;
+	size_t i;
+	int err;
+
+	k = malloc(n * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		k[i].key = (*procs)[i].pid;
+		k[i].idx = i;
+	}
+	err = row_keys_sort(k, n);
+	if (!err) {
+		out = malloc(n * sizeof(*out));
+		err = out ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		for (i = 0; i < n; i++)
+			out[i] = (*procs)[k[i].idx];
+		free(*procs);
+		*procs = out;
+	}
+	free(k);
+	return err;
+}
+
+/* PROCS (taken over, freed with the view) is the process table when the caller has just
+ * read it; NULL: read it here. */
+static int view_load_with(struct fo_pins *pins, struct flow_view *v, struct proc_entry *procs,
+			  size_t nprocs)
 {
 	int err;
 
 	memset(v, 0, sizeof(*v));
+	v->procs = procs;
+	v->nprocs = nprocs;
 	err = reader_flows_pins(pins, &v->flows, &v->nflows);
-	if (!err)
+	if (!err && !procs)
 		err = reader_procs_pins(pins, &v->procs, &v->nprocs);
 	if (!err)
 		err = attach_list(pins->dir, &v->att, &v->natt);
+	if (!err && v->nprocs > 1)
+		err = procs_sort(&v->procs, v->nprocs);
 	if (err) {
 		view_free(v);
 		return err;
 	}
-	if (v->nprocs)
-		qsort(v->procs, v->nprocs, sizeof(*v->procs), cmp_proc);
 	/* ICMP error rows name the flow they quote; an older pin set has no such map. */
 	v->related_fd = pins_get(pins->dir, FO_PIN_RELATED); /* the view keeps it: view_free closes */
 	cgroup_table_load(&v->cg); /* no cgroup v2 mount: rows just lack paths */
 	v->unix_offset_ns = reader_unix_offset_ns();
 	return err;
+}
+
+int view_load_pins(struct fo_pins *pins, struct flow_view *v)
+{
+	return view_load_with(pins, v, NULL, 0);
 }
 
 int view_load(const char *pin_dir, struct flow_view *v)
@@ -90,16 +171,26 @@ int view_load(const char *pin_dir, struct flow_view *v)
 int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
 	      struct flow_view *v)
 {
+	return view_open_procs(pin_dir, ref, pidns, v, NULL, 0);
+}
+
+int view_open_procs(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
+		    struct flow_view *v, struct proc_entry *procs, size_t nprocs)
+{
+	struct fo_pins p;
 	int err;
 
 	if (ref) {
 		err = pidns_open((pid_t)ref, pidns);
 		if (err) {
+			free(procs);
 			fo_warn("pid %llu: cannot read its pid namespace: %s", ref, strerror(-err));
 			return EXIT_RUNTIME;
 		}
 	}
-	err = view_load(pin_dir, v);
+	fo_pins_init(&p, pin_dir);
+	err = view_load_with(&p, v, procs, nprocs);
+	fo_pins_close(&p);
 	if (err) {
 		fo_warn("%s: cannot read the flow and process tables: %s", pin_dir, strerror(-err));
 		return EXIT_RUNTIME;

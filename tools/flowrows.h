@@ -51,6 +51,15 @@ struct flow_view {
 	const char *dev_name;
 };
 
+/* A row and what it sorts by: 12 bytes, as a listing's memory is counted. */
+struct row_key {
+	__u64 key;
+	__u32 idx;
+} __attribute__((packed));
+
+/* Sort by KEY, ascending and stable. 0 or -ENOMEM. */
+int row_keys_sort(struct row_key *s, size_t n);
+
 /* Read flows, processes and attachments once, for one consistent listing. */
 int view_load(const char *pin_dir, struct flow_view *v);
 /* The same through a pin set the caller keeps. A set is for one reading: an fd kept across
@@ -60,6 +69,10 @@ int view_load_pins(struct fo_pins *pins, struct flow_view *v);
  * the user told what went wrong. Returns an exit code. */
 int view_open(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
 	      struct flow_view *v);
+/* view_open with the process table PROCS (N entries, any order) the caller just read, e.g.
+ * by snapshot_procs_read; the view takes it over (freed by view_free, or here on failure). */
+int view_open_procs(const char *pin_dir, unsigned long long ref, struct pidns_view *pidns,
+		    struct flow_view *v, struct proc_entry *procs, size_t nprocs);
 void view_free(struct flow_view *v);
 /* The process entry for (pid, start), or NULL. */
 const struct proc_entry *view_proc(const struct flow_view *v, __u32 pid, __u64 start_ns);

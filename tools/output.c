@@ -21,10 +21,13 @@ void fmt_bytes(__u64 n, char *buf, size_t len)
 	double v = n;
 	int u = 0;
 
-	if (n < 1024) {
+	if (n < 1024) { /* most cells of a listing: no printf */
 		size_t k = cell_u64(buf, len, n);
 
-		snprintf(buf + k, len - k, " B");
+		if (k + 3 <= len)
+			memcpy(buf + k, " B", 3);
+		else
+			snprintf(buf + k, len - k, " B");
 		return;
 	}
 	if (n >= 1ULL << 53) { /* beyond a double's exact integers: as printf rounds it */
