@@ -24,6 +24,7 @@ struct listing {
 	const struct proc_sum *sums; /* sorted by (pid, start_ns), as v->procs is */
 	size_t nsums;
 	size_t next_sum;             /* merge position: rows are asked for in order */
+	size_t last_row;             /* the row asked for last */
 	struct proc_row row;
 };
 
@@ -35,9 +36,10 @@ static const void *listing_row(void *ctx, size_t i)
 	const struct proc_sum *s = NULL;
 
 	/* Both lists are sorted the same way: a merge, restarted when the table printer's
-	 * second pass begins again at row 0. */
-	if (!i)
+	 * second pass goes back (to the first row it did not keep). */
+	if (!i || i < l->last_row)
 		l->next_sum = 0;
+	l->last_row = i;
 	while (l->next_sum < l->nsums &&
 	       (l->sums[l->next_sum].pid < p->pid ||
 		(l->sums[l->next_sum].pid == p->pid && l->sums[l->next_sum].start_ns < p->start_ns)))

@@ -427,11 +427,13 @@ size_t cell_bytes(char *buf, size_t len, __u64 v, bool numeric)
 }
 
 #define CELL_MAX 512
+#define CELL_CACHE (1U << 20)
 
 int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct trows *rows,
 		bool numeric, bool colour)
 {
-	size_t width[32] = { 0 };
+	size_t width[32] = { 0 }, used = 0, cached = 0;
+	unsigned char *cache;
 	struct obuf *o;
 	char buf[CELL_MAX];
 	size_t i, r;
@@ -445,30 +447,56 @@ int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct tro
 	ob_init(o, f);
 	for (i = 0; i < ncols; i++)
 		width[i] = strlen(cols[i].header);
+	/* The widths need every cell before the first line: the first rows' cells are kept
+	 * (up to CELL_CACHE bytes, each as a length byte and its text) for the second pass, so
+	 * a listing of some thousand rows makes each row and cell once. */
+	cache = malloc(CELL_CACHE);
 	for (r = 0; r < rows->n; r++) {
 		const void *row = rows->row(rows->ctx, r);
+		size_t start = used;
+		bool keep = cache && cached == r;
 
 		for (i = 0; i < ncols; i++) {
 			size_t n = cols[i].cell(&cols[i], row, numeric, buf, sizeof(buf));
 
 			if (n > width[i])
 				width[i] = n;
+			if (keep && n <= 255 && used + 1 + n <= CELL_CACHE) {
+				cache[used++] = (unsigned char)n;
+				memcpy(cache + used, buf, n);
+				used += n;
+			} else {
+				keep = false;
+			}
 		}
+		if (keep)
+			cached++;
+		else
+			used = start; /* this row is made again; so is every later one */
 	}
+	used = 0;
 	/* The escapes wrap the whole header line, so they never count toward a width. */
 	if (colour)
 		ob_puts(o, "\033[1m");
 	for (r = 0; r <= rows->n; r++) {
-		const void *row = r ? rows->row(rows->ctx, r - 1) : NULL;
+		const void *row = r && r - 1 >= cached ? rows->row(rows->ctx, r - 1) : NULL;
 
 		for (i = 0; i < ncols; i++) {
-			size_t n = row ? cols[i].cell(&cols[i], row, numeric, buf, sizeof(buf))
-				       : cell_str(buf, sizeof(buf), cols[i].header);
+			const char *text = buf;
+			size_t n;
 			bool last = i + 1 == ncols;
 
+			if (r && r - 1 < cached) {
+				n = cache[used++];
+				text = (const char *)cache + used;
+				used += n;
+			} else {
+				n = row ? cols[i].cell(&cols[i], row, numeric, buf, sizeof(buf))
+					: cell_str(buf, sizeof(buf), cols[i].header);
+			}
 			if (cols[i].right)
 				ob_pad(o, width[i] - n);
-			ob_write(o, buf, n);
+			ob_write(o, text, n);
 			if (last)
 				break; /* no trailing blanks */
 			if (!cols[i].right)
@@ -480,6 +508,7 @@ int table_print(FILE *f, const struct tcol *cols, size_t ncols, const struct tro
 		ob_putc(o, '\n');
 	}
 	err = ob_flush(o);
+	free(cache);
 	free(o);
 	return err;
 }

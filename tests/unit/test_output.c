@@ -467,6 +467,60 @@ static void test_typed_table_matches_json_table(void)
 	json_decref(j);
 }
 
+/* Rows made from their index, and how often the printer asked for each. */
+struct many {
+	struct trow row;
+	char name[32];
+	unsigned int *asked;
+};
+
+static const void *many_get(void *ctx, size_t i)
+{
+	struct many *m = ctx;
+
+	m->asked[i]++;
+	snprintf(m->name, sizeof(m->name), "row-%zu", i);
+	m->row.name = m->name;
+	m->row.bytes = (__u64)i * 7;
+	return &m->row;
+}
+
+static void test_large_table_aligns_past_the_kept_cells(void)
+{
+	static const struct tcol tcols[] = { { "Name", false, c_name, NULL },
+					     { "Bytes", true, c_bytes, NULL } };
+	const size_t n = 200000; /* about 4 MB of cells: more than the printer keeps */
+	struct many m = { .asked = calloc(n, sizeof(unsigned int)) };
+	struct trows src = { .n = n, .row = many_get, .ctx = &m };
+	char *text = NULL, *line, want[64];
+	size_t len = 0, i, bad = 0, once = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ASSERT_TRUE(f && m.asked, "memstream");
+	if (!f || !m.asked)
+		return;
+	ASSERT_OK(table_print(f, tcols, 2, &src, true, false), "table of 200k rows");
+	fclose(f);
+	/* "row-199999" is the widest name, "1399993" the widest number: every line as wide. */
+	line = text;
+	ASSERT_TRUE(!strncmp(line, "Name          Bytes\n", 20), "header padded to the last row");
+	line = strchr(line, '\n') + 1;
+	for (i = 0; i < n && line; i++) {
+		snprintf(want, sizeof(want), "row-%-6zu  %7llu\n", i, (unsigned long long)i * 7);
+		if (strncmp(line, want, strlen(want)))
+			bad++;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	for (i = 0; i < n; i++)
+		once += m.asked[i] == 1;
+	ASSERT_EQ(bad, 0, "every row as a small table prints it");
+	ASSERT_TRUE(line && !*line, "nothing after the last row");
+	ASSERT_TRUE(once > 10000 && once < n, "the first rows made once, the rest twice");
+	free(text);
+	free(m.asked);
+}
+
 int main(void)
 {
 	RUN_TEST(test_fmt_bytes_units);
@@ -486,5 +540,6 @@ int main(void)
 	RUN_TEST(test_jw_unix_time_is_exact);
 	RUN_TEST(test_fmt_bytes_matches_printf);
 	RUN_TEST(test_typed_table_matches_json_table);
+	RUN_TEST(test_large_table_aligns_past_the_kept_cells);
 	return test_failures ? 1 : 0;
 }
