@@ -9,13 +9,16 @@
 #include "metrics_acc.h"
 #include "output.h"
 
-/* A flow as the last read saw it: identity (a new flow on the same tuple has another first_ns)
- * and the counters then, so the next read adds only the difference. */
+/* A flow as the last read saw it: its identity as a 64-bit hash of the tuple and first_ns (a
+ * new flow on the same tuple has another first_ns; two of a full table's flows share a hash
+ * with odds of about 1 in 10^10 per read), and the counters then, so the next read adds only
+ * the difference. 48 bytes where the tuple itself took 104: the accumulator is the larger part
+ * of a one-shot read's memory at a full table. */
 struct acc_flow {
-	struct flow_key key;
-	__u64 first_ns;
+	__u64 id;
 	__u64 tx_packets, tx_bytes, rx_packets, rx_bytes;
-	size_t series; /* + 1; 0: empty slot */
+	__u32 series; /* + 1; 0: empty slot */
+	__u32 pad;
 };
 
 static __u64 fnv(const void *p, size_t n, __u64 h)
@@ -103,14 +106,18 @@ static size_t series_get(struct metrics_acc *a, const char *key, __u32 pid, cons
 	return a->nseries;
 }
 
-static size_t flow_slot(const struct acc_flow *t, size_t cap, const struct flow_key *k,
-			__u64 first_ns)
+static __u64 flow_id(const struct flow_key *k, __u64 first_ns)
 {
-	__u64 h = fnv(k, sizeof(*k), fnv(&first_ns, sizeof(first_ns), FNV_SEED));
-	size_t s = h & (cap - 1);
+	return fnv(k, sizeof(*k), fnv(&first_ns, sizeof(first_ns), FNV_SEED));
+}
 
-	while (t[s].series && (t[s].first_ns != first_ns || memcmp(&t[s].key, k, sizeof(*k))))
-		s = (s + 1) & (cap - 1);
+/* Open addressing over CAP slots (any CAP: the hash is scaled, not masked). */
+static size_t flow_slot(const struct acc_flow *t, size_t cap, __u64 id)
+{
+	size_t s = (size_t)(((unsigned __int128)(id ^ id >> 31) * cap) >> 64);
+
+	while (t[s].series && t[s].id != id)
+		s = s + 1 == cap ? 0 : s + 1;
 	return s;
 }
 
@@ -119,13 +126,59 @@ static __u64 grown(__u64 now, __u64 then)
 	return now > then ? now - then : 0;
 }
 
+/* What a flow's labels are made of: flows that agree in all of it (a full table's flows are
+ * mostly a few owners' on a few devices, read in runs) share one series lookup. */
+struct label_memo {
+	bool valid, owned;
+	char comm[FO_COMM_LEN];
+	__u64 cgroup_id, netns_cookie;
+	__u32 pid, ifindex;
+	size_t si;
+};
+
+/* The series of flow F's labels, made on first sight: its index + 1, 0 on ENOMEM. */
+static size_t flow_series(struct metrics_acc *a, const struct flow_view *v,
+			  const struct flow_rec *f, struct label_memo *m)
+{
+	const struct flow_value *fv = &f->val;
+	bool owned = fv->source != FO_SRC_NONE;
+	__u32 pid = a->by_pid && owned ? fv->owner.pid : 0;
+	__u64 cgroup_id = owned ? fv->owner.cgroup_id : 0;
+	const char *cg = cgroup_id ? cgroup_table_path(&v->cg, cgroup_id) : NULL, *netns;
+	struct cgroup_names names;
+	char comm[80] = "", dev[32], key[1024];
+
+	if (m->valid && m->owned == owned && m->pid == pid && m->cgroup_id == cgroup_id &&
+	    m->ifindex == f->key.ifindex && m->netns_cookie == f->key.netns_cookie &&
+	    (!owned || !memcmp(m->comm, fv->owner.comm, FO_COMM_LEN)))
+		return m->si;
+	if (owned)
+		comm_text(fv->owner.comm, FO_COMM_LEN, comm, sizeof(comm));
+	cgroup_names_of(cg, &names);
+	flow_dev(v, &f->key, dev, sizeof(dev));
+	netns = flow_netns_name(v, f->key.ifindex, f->key.netns_cookie);
+	/* Fields apart by a byte no label holds (names are escaped text, paths have no \x1f). */
+	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u", comm, names.unit,
+		 names.container, cg ? cg : "", dev, netns, pid);
+	m->si = series_get(a, key, pid, comm, &names, cg, dev, netns);
+	m->valid = m->si != 0;
+	m->owned = owned;
+	m->pid = pid;
+	m->cgroup_id = cgroup_id;
+	m->ifindex = f->key.ifindex;
+	m->netns_cookie = f->key.netns_cookie;
+	if (owned)
+		memcpy(m->comm, fv->owner.comm, FO_COMM_LEN);
+	return m->si;
+}
+
 int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view_filter *flt)
 {
+	struct label_memo memo = {};
 	struct acc_flow *next;
-	size_t cap = 64, i;
+	/* Three quarters full at most: a few probes per flow, a third more slots than flows. */
+	size_t cap = v->nflows + v->nflows / 3 + 64, i;
 
-	while (cap < 2 * v->nflows)
-		cap *= 2;
 	next = calloc(cap, sizeof(*next));
 	if (!next)
 		return -ENOMEM;
@@ -134,33 +187,21 @@ int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view
 	for (i = 0; i < v->nflows; i++) {
 		const struct flow_rec *f = &v->flows[i];
 		const struct flow_value *fv = &f->val;
-		bool owned = fv->source != FO_SRC_NONE;
-		const char *cg = owned && fv->owner.cgroup_id ? cgroup_table_path(&v->cg, fv->owner.cgroup_id) : NULL;
-		struct cgroup_names names;
-		char comm[80] = "", dev[32], key[1024];
 		struct acc_flow *old = NULL, *n;
 		struct acc_series *s;
 		size_t si, slot;
-		__u32 pid = a->by_pid && owned ? fv->owner.pid : 0;
+		__u64 id;
 
 		if (!view_flow_selected(v, f, flt))
 			continue;
-		if (owned)
-			comm_text(fv->owner.comm, FO_COMM_LEN, comm, sizeof(comm));
-		cgroup_names_of(cg, &names);
-		flow_dev(v, &f->key, dev, sizeof(dev));
-		/* Fields apart by a byte no label holds (names are escaped text, paths have no \x1f). */
-		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u", comm, names.unit,
-			 names.container, cg ? cg : "", dev,
-			 flow_netns_name(v, f->key.ifindex, f->key.netns_cookie), pid);
-		si = series_get(a, key, pid, comm, &names, cg, dev,
-				flow_netns_name(v, f->key.ifindex, f->key.netns_cookie));
+		si = flow_series(a, v, f, &memo);
 		if (!si) {
 			free(next);
 			return -ENOMEM;
 		}
+		id = flow_id(&f->key, fv->first_ns);
 		if (a->flows) {
-			slot = flow_slot(a->flows, a->flows_cap, &f->key, fv->first_ns);
+			slot = flow_slot(a->flows, a->flows_cap, id);
 			if (a->flows[slot].series)
 				old = &a->flows[slot];
 		}
@@ -172,14 +213,13 @@ int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view
 		s->rx_packets += grown(f->cnt.rx_packets, old ? old->rx_packets : 0);
 		s->rx_bytes += grown(f->cnt.rx_bytes, old ? old->rx_bytes : 0);
 		s->flows++;
-		n = &next[flow_slot(next, cap, &f->key, fv->first_ns)];
-		n->key = f->key;
-		n->first_ns = fv->first_ns;
+		n = &next[flow_slot(next, cap, id)];
+		n->id = id;
 		n->tx_packets = f->cnt.tx_packets;
 		n->tx_bytes = f->cnt.tx_bytes;
 		n->rx_packets = f->cnt.rx_packets;
 		n->rx_bytes = f->cnt.rx_bytes;
-		n->series = si;
+		n->series = (__u32)si;
 	}
 	free(a->flows);
 	a->flows = next;
