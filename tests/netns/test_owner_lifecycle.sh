@@ -363,3 +363,26 @@ test_without_tcp_sendmsg_locked_the_first_send_after_a_handover_is_the_previous_
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print([f['pid'] for f in d if f['proto']=='tcp'])")" \
 		"[$(cat "$TMPD/child")]" "the flow's owner at the end"
 }
+
+# UDP sockets bound before attach (IPv4 and IPv6) that only receive: the snapshot's socket
+# walks record their owner, so the first datagram after attach is the process's.
+test_udp_sockets_opened_before_attach_owned_from_the_first_datagram_v4_v6() {
+	local pid
+	setup || return 1
+	bg in_b $PY -c "
+import os, socket, sys
+s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s4.bind(('$IP4_B', 7100))
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s6.bind(('$IP6_B', 7106))
+print(os.getpid(), flush=True)
+s4.settimeout(60); s6.settimeout(60); s4.recv(100); s6.recv(100)" > "$TMPD/rcv"
+	wait_for test -s "$TMPD/rcv" || return 1
+	pid=$(cat "$TMPD/rcv")
+	fo -n "$NS_B" attach veth0 || return 1
+	in_a $PY -c "
+import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('$IP4_B', 7100))
+socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'x', ('$IP6_B', 7106))" || return 1
+	wait "$BG_PID" || fail "the receiver got nothing" || return 1
+	assert_eq "$(fo -n "$NS_B" -j flows | pyjson "print(sorted((f['local_port'], f['pid'], f['owner_source'], f['rx_packets']) for f in d if f['proto'] == 'udp'))")" \
+		"[(7100, $pid, 'snapshot', 1), (7106, $pid, 'snapshot', 1)]" "both sockets' first datagram"
+}

@@ -26,7 +26,11 @@ setup_router() {
 	ip -n "$NS_C" -6 route add default via "fd01:$(printf %x "$TEST_ID")::1"
 	ip -n "$NS_A" route add "$NET_C.0/24" via "$IP4_B"
 	ip -n "$NS_A" -6 route add "fd01:$(printf %x "$TEST_ID")::/64" via "$IP6_B"
-	in_b sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	in_b sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	# R has no link-local address (quiet_ns), and neighbour solicitation for a packet it
+	# forwards needs one: C's address is entered by hand.
+	ip -n "$NS_B" -6 neigh replace "$IP6_C" dev veth1 nud permanent \
+		lladdr "$(ip -n "$NS_C" -br link show dev veth1 | awk '{ print $3 }')"
 }
 in_c() { nsenter --net="/run/netns/$NS_C" "$@"; }
 
@@ -42,10 +46,10 @@ rows() { # NS EXPR FIELDS...
 	fo -n "$ns" -j flows | pyjson "print(sorted(tuple(f.get(k) for k in '$*'.split()) for f in d if ($expr)))"
 }
 
-# An HTTP server on 0.0.0.0:PORT in NS serving $TMPD/www; BG_PID is its pid.
+# An HTTP server on 0.0.0.0:PORT (or $BIND:PORT) in NS serving $TMPD/www; BG_PID is its pid.
 http_server() { # NS PORT [PROGRAM]
 	local py=${3:-/usr/bin/python3}
-	bg nsenter --net="/run/netns/$1" "$py" -m http.server -d "$TMPD/www" -b 0.0.0.0 "$2" \
+	bg nsenter --net="/run/netns/$1" "$py" -m http.server -d "$TMPD/www" -b "${BIND:-0.0.0.0}" "$2" \
 		>/dev/null 2>&1
 	wait_listen "$1" "$2"
 }
@@ -62,16 +66,17 @@ transit_rows() { # PORTS FIELDS...
 	rows "$NS_B" "f['proto']=='tcp' and (f['local_port'] in ($ports) or f['remote_port'] in ($ports))" dev "$@"
 }
 
-# One round of A's fetches through R (to C) and to R itself, from fixed ports from BASE on.
+# One round of A's fetches through R (to C) and to R itself, from fixed ports from BASE on, to
+# $HOST_C and $HOST_R (IPv4 unless set).
 # Without the rule (RULED 0): transit is forwarded on both of R's devices, bytes in = out, and
 # R's own connection is its service's. Under the drop rule for R's service (RULED 1): R's own
 # connections die, transit is whole — a slow one too, past the owner TTL (1 s), whose ingress
 # re-check must not turn it into no_socket nor give it to the listener.
 transit_round() { # BASE RULED
-	local b=$1 n t
+	local b=$1 n t c=${HOST_C:-$IP4_C} r=${HOST_R:-$IP4_B}
 	if [ "$2" = 0 ]; then
-		assert_eq "$(fetch "$NS_A" "http://$IP4_C:8080/f" --local-port $((b + 1)))" 300000 "A fetches from C through R" || return 1
-		assert_eq "$(fetch "$NS_A" "http://$IP4_B:8080/f" --local-port $((b + 2)))" 300000 "A fetches from R" || return 1
+		assert_eq "$(fetch "$NS_A" "http://$c:8080/f" --local-port $((b + 1)))" 300000 "A fetches from C through R" || return 1
+		assert_eq "$(fetch "$NS_A" "http://$r:8080/f" --local-port $((b + 2)))" 300000 "A fetches from R" || return 1
 		sleep 0.2
 		assert_eq "$(transit_rows $((b + 1)), pid owner_source unattributed_reason)" \
 			"[('veth0', 0, 'none', 'forwarded'), ('veth1', 0, 'none', 'forwarded')]" "transit flows on R" || return 1
@@ -83,10 +88,10 @@ print(t['veth1']['rx_bytes'] == t['veth0']['tx_bytes'] >= 300000, t['veth0']['rx
 		assert_eq "$n" "True True" "transit bytes in = out"
 		return
 	fi
-	fetch "$NS_A" "http://$IP4_C:8080/f" --max-time 5 --limit-rate 200k --local-port $((b + 3)) > "$TMPD/slow" &
+	fetch "$NS_A" "http://$c:8080/f" --max-time 5 --limit-rate 200k --local-port $((b + 3)) > "$TMPD/slow" &
 	n=$!
-	assert_eq "$(fetch "$NS_A" "http://$IP4_C:8080/f" --max-time 5 --local-port $((b + 4)))" 300000 "transit under the drop rule" || return 1
-	t=$(fetch "$NS_A" "http://$IP4_B:8080/f" --max-time 1 --local-port $((b + 5)))
+	assert_eq "$(fetch "$NS_A" "http://$c:8080/f" --max-time 5 --local-port $((b + 4)))" 300000 "transit under the drop rule" || return 1
+	t=$(fetch "$NS_A" "http://$r:8080/f" --max-time 1 --local-port $((b + 5)))
 	assert_eq "${t:-0}" 0 "R's service is dropped" || return 1
 	wait "$n"
 	assert_eq "$(cat "$TMPD/slow")" 300000 "a slow transit under the drop rule" || return 1
@@ -116,6 +121,28 @@ test_router_transit_forwarded_not_its_listeners_tc_and_xdp() {
 	transit_round 31100 0 || return 1
 	fo mark add comm fo-rsvc drop > /dev/null || return 1
 	transit_round 31100 1
+}
+
+# The same over IPv6: R's service on [::]:P, A -> [C]:P through R.
+test_router_transit_v6_forwarded_not_its_listeners_tc_and_xdp() {
+	local rsvc id
+	setup_router || return 1
+	mkdir -p "$TMPD/www" && head -c 300000 /dev/urandom > "$TMPD/www/f" || return 1
+	rsvc=$(named /usr/bin/python3 fo-rsvc) || return 1
+	BIND=:: http_server "$NS_B" 8080 "$rsvc" || fail "R's service" || return 1
+	RPID=$BG_PID
+	BIND=:: http_server "$NS_C" 8080 || fail "C's service" || return 1
+	HOST_C="[$IP6_C]" HOST_R="[$IP6_B]"
+	fo -n "$NS_B" attach veth0 || return 1
+	fo -n "$NS_B" attach veth1 || return 1
+	transit_round 32000 0 || return 1
+	id=$(fo mark add comm fo-rsvc drop) || return 1
+	transit_round 32000 1 || return 1
+	fo mark del "$id" || return 1
+	fo -n "$NS_B" attach veth0 --xdp || return 1
+	transit_round 32100 0 || return 1
+	fo mark add comm fo-rsvc drop > /dev/null || return 1
+	transit_round 32100 1
 }
 
 # The ICMP error rows in NS whose related_to is of PROTO (and whose own proto is ICMP), as tuples.
@@ -165,12 +192,14 @@ test_udp_closed_port_error_owned_by_sender_v4_v6() {
 }
 
 # A TCP connect through R to an address R has an unreachable route for: R answers with ICMP
-# host unreachable, and on A that error is the connecting process's.
+# host unreachable, and on A that error is the connecting process's; on R, whose route refuses
+# the SYN, its flow is forwarded.
 test_tcp_connect_refused_by_router_error_owned_by_connector() {
 	local out pid port
 	setup_router || return 1
 	ip -n "$NS_B" route add unreachable "$NET_C.99/32" || return 1
 	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_B" attach veth0 --ingress || return 1
 	out=$(in_a /usr/bin/python3 - "$NET_C.99" <<'PY'
 import os, socket, sys
 s = socket.socket()
@@ -185,7 +214,10 @@ PY
 	assert_eq "$errno" 113 "connect failed with EHOSTUNREACH" || return 1
 	sleep 0.2
 	assert_eq "$(error_rows "$NS_A" tcp)" "[('icmp', $pid, 'related', None, 'tcp', '$IP4_A', $port, '$NET_C.99', 8080)]" \
-		"host-unreachable row on A"
+		"host-unreachable row on A" || return 1
+	# On R the SYN matched no socket, and its route is unreachable: forwarded, not no_socket.
+	assert_eq "$(rows "$NS_B" "f['proto']=='tcp' and f['remote_port']==$port" pid owner_source unattributed_reason)" \
+		"[(0, 'none', 'forwarded')]" "the SYN's flow on R"
 }
 
 # A drop rule for a process drops the errors about its flows too. A's tc sees only ingress, so
@@ -229,6 +261,49 @@ import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$I
 	assert_eq "$(grep -v pid "$TMPD/out" | tr '\n' ' ')" "free refused ruled timeout " "the error reaches the process, then not" || return 1
 	assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print([(f['pid'], f['owner_source'], f['rx_packets'], f['dropped']) for f in d if f.get('related_to')])")" \
 		"[($pid, 'related', 2, True)]" "the error row: owned, both errors seen, the second dropped"
+}
+
+# The errors a router sends about a datagram it cannot forward: fragmentation needed / packet
+# too big (R's link to C has MTU 1280, A sends 1400 bytes with DF), time exceeded (hop limit
+# 1). On A each is a row of its own, owned by the sender, naming the quoted flow.
+test_frag_needed_and_time_exceeded_errors_owned_by_sender_v4_v6() {
+	local fam a c icmp out pid p1 p2 lo hi
+	setup_router || return 1
+	ip -n "$NS_B" link set veth1 mtu 1280 && ip -n "$NS_C" link set veth1 mtu 1280 || return 1
+	in_b sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	for fam in 4 6; do
+		[ "$fam" = 4 ] && { a=$IP4_A c=$IP4_C icmp=icmp; } || { a=$IP6_A c=$IP6_C icmp=icmpv6; }
+		out=$(in_a /usr/bin/python3 - "$fam" "$c" <<'PY'
+import os, socket, sys, time
+v6 = sys.argv[1] == '6'
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+big = socket.socket(fam, socket.SOCK_DGRAM)
+if v6:
+    big.setsockopt(socket.IPPROTO_IPV6, 23, 2)  # IPV6_MTU_DISCOVER = IPV6_PMTUDISC_DO
+else:
+    big.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER = IP_PMTUDISC_DO
+big.connect((sys.argv[2], 9))
+big.send(b'x' * 1400)
+ttl = socket.socket(fam, socket.SOCK_DGRAM)
+if v6:
+    ttl.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 1)
+else:
+    ttl.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 1)
+ttl.connect((sys.argv[2], 9))
+ttl.send(b'y' * 20)
+time.sleep(0.3)
+print(os.getpid(), big.getsockname()[1], ttl.getsockname()[1])
+PY
+) || return 1
+		read -r pid p1 p2 <<< "$out"
+		lo=$(( p1 < p2 ? p1 : p2 )) hi=$(( p1 < p2 ? p2 : p1 ))
+		assert_eq "$(error_rows "$NS_A" udp "$icmp")" \
+			"[('$icmp', $pid, 'related', None, 'udp', '$a', $lo, '$c', 9), ('$icmp', $pid, 'related', None, 'udp', '$a', $hi, '$c', 9)]" \
+			"IPv$fam frag-needed and time-exceeded rows on the sender" || return 1
+		assert_eq "$(fo -n "$NS_A" -j flows | pyjson "print(sorted(f['related_to']['local_port'] for f in d if f.get('related_to') and f['proto'] == '$icmp' and f['rx_packets'] == 1))")" \
+			"[$lo, $hi]" "IPv$fam: one error each" || return 1
+	done
 }
 
 # conntrack's "packets bytes" of the original direction of the UDP flow to PORT in NS.
