@@ -357,6 +357,7 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 		return ret;
 	}
 	/* Once, on stdout: the totals of one read are the sums over the flows in the table. */
+	st.acc.last_read = true;
 	err = state_read(&st, &v, counters);
 	if (err) {
 		fo_warn("%s: cannot read flows: %s", cli->pin_dir, strerror(-err));

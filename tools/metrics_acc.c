@@ -175,13 +175,15 @@ static size_t flow_series(struct metrics_acc *a, const struct flow_view *v,
 int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view_filter *flt)
 {
 	struct label_memo memo = {};
-	struct acc_flow *next;
+	struct acc_flow *next = NULL;
 	/* Three quarters full at most: a few probes per flow, a third more slots than flows. */
 	size_t cap = v->nflows + v->nflows / 3 + 64, i;
 
-	next = calloc(cap, sizeof(*next));
-	if (!next)
-		return -ENOMEM;
+	if (!a->last_read) { /* a read to come needs these flows to add only what they grew */
+		next = calloc(cap, sizeof(*next));
+		if (!next)
+			return -ENOMEM;
+	}
 	for (i = 0; i < a->nseries; i++)
 		a->series[i].flows = 0;
 	for (i = 0; i < v->nflows; i++) {
@@ -199,7 +201,7 @@ int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view
 			free(next);
 			return -ENOMEM;
 		}
-		id = flow_id(&f->key, fv->first_ns);
+		id = a->flows || next ? flow_id(&f->key, fv->first_ns) : 0;
 		if (a->flows) {
 			slot = flow_slot(a->flows, a->flows_cap, id);
 			if (a->flows[slot].series)
@@ -213,6 +215,8 @@ int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view
 		s->rx_packets += grown(f->cnt.rx_packets, old ? old->rx_packets : 0);
 		s->rx_bytes += grown(f->cnt.rx_bytes, old ? old->rx_bytes : 0);
 		s->flows++;
+		if (!next)
+			continue;
 		n = &next[flow_slot(next, cap, id)];
 		n->id = id;
 		n->tx_packets = f->cnt.tx_packets;
@@ -223,7 +227,7 @@ int acc_read(struct metrics_acc *a, const struct flow_view *v, const struct view
 	}
 	free(a->flows);
 	a->flows = next;
-	a->flows_cap = cap;
+	a->flows_cap = next ? cap : 0;
 	a->reads++;
 	return 0;
 }

@@ -27,6 +27,7 @@ struct acc_flow;
  */
 struct metrics_acc {
 	bool by_pid;
+	bool last_read; /* set before a read no other follows: its flows are not kept */
 	struct acc_series *series;
 	size_t nseries, cap;
 	size_t *index; /* open-addressed hash of series by key: slot -> series + 1 */

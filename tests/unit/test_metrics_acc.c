@@ -101,6 +101,20 @@ static void test_owner_runs_of_a_full_table_sum_to_their_series(void)
 			    "every flow in one series");
 	}
 	acc_free(&a);
+	/* A read no other follows keeps no flows, and sums the same. */
+	acc_init(&a, false);
+	a.last_read = true;
+	ASSERT_OK(acc_read(&a, &v, NULL), "last read");
+	x = series_of(&a, "x");
+	ASSERT_TRUE(!a.flows && a.nseries == 3, "no flows kept");
+	{
+		__u64 sx = 0;
+
+		for (i = 0; i < n; i++)
+			sx += f[i].val.owner.pid == 20 ? f[i].cnt.tx_bytes : 0;
+		ASSERT_TRUE(x && x->tx_bytes == sx, "the same totals");
+	}
+	acc_free(&a);
 	free(f);
 }
 
