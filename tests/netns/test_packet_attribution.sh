@@ -102,48 +102,31 @@ print(t['veth1']['rx_bytes'] == t['veth0']['tx_bytes'] >= 300000, t['veth0']['rx
 }
 
 # Transit through a router with its own service on the same port: the stack forwards A -> C:P,
-# so R's listener on 0.0.0.0:P must not claim it. At tc, then with XDP on R's A side.
-test_router_transit_forwarded_not_its_listeners_tc_and_xdp() {
-	local rsvc id
+# so R's listener on 0.0.0.0:P (over IPv6 [::]:P, A -> [C]:P) must not claim it. At tc, then
+# with XDP on R's A side; fetches from fixed ports from BASE on.
+transit_check() { # FAMILY BASE
+	local rsvc id b=$2 bind=0.0.0.0
 	setup_router || return 1
 	mkdir -p "$TMPD/www" && head -c 300000 /dev/urandom > "$TMPD/www/f" || return 1
+	[ "$1" = 6 ] && { bind=::; HOST_C="[$IP6_C]"; HOST_R="[$IP6_B]"; }
 	rsvc=$(named /usr/bin/python3 fo-rsvc) || return 1
-	http_server "$NS_B" 8080 "$rsvc" || fail "R's service" || return 1
+	BIND=$bind http_server "$NS_B" 8080 "$rsvc" || fail "R's service" || return 1
 	RPID=$BG_PID
-	http_server "$NS_C" 8080 || fail "C's service" || return 1
+	BIND=$bind http_server "$NS_C" 8080 || fail "C's service" || return 1
 	fo -n "$NS_B" attach veth0 || return 1
 	fo -n "$NS_B" attach veth1 || return 1
-	transit_round 31000 0 || return 1
+	transit_round "$b" 0 || return 1
 	id=$(fo mark add comm fo-rsvc drop) || return 1
-	transit_round 31000 1 || return 1
+	transit_round "$b" 1 || return 1
 	fo mark del "$id" || return 1
 	fo -n "$NS_B" attach veth0 --xdp || return 1
-	transit_round 31100 0 || return 1
+	transit_round $((b + 100)) 0 || return 1
 	fo mark add comm fo-rsvc drop > /dev/null || return 1
-	transit_round 31100 1
+	transit_round $((b + 100)) 1
 }
 
-# The same over IPv6: R's service on [::]:P, A -> [C]:P through R.
-test_router_transit_v6_forwarded_not_its_listeners_tc_and_xdp() {
-	local rsvc id
-	setup_router || return 1
-	mkdir -p "$TMPD/www" && head -c 300000 /dev/urandom > "$TMPD/www/f" || return 1
-	rsvc=$(named /usr/bin/python3 fo-rsvc) || return 1
-	BIND=:: http_server "$NS_B" 8080 "$rsvc" || fail "R's service" || return 1
-	RPID=$BG_PID
-	BIND=:: http_server "$NS_C" 8080 || fail "C's service" || return 1
-	HOST_C="[$IP6_C]" HOST_R="[$IP6_B]"
-	fo -n "$NS_B" attach veth0 || return 1
-	fo -n "$NS_B" attach veth1 || return 1
-	transit_round 32000 0 || return 1
-	id=$(fo mark add comm fo-rsvc drop) || return 1
-	transit_round 32000 1 || return 1
-	fo mark del "$id" || return 1
-	fo -n "$NS_B" attach veth0 --xdp || return 1
-	transit_round 32100 0 || return 1
-	fo mark add comm fo-rsvc drop > /dev/null || return 1
-	transit_round 32100 1
-}
+test_router_transit_forwarded_not_its_listeners_tc_and_xdp() { transit_check 4 31000; }
+test_router_transit_v6_forwarded_not_its_listeners_tc_and_xdp() { transit_check 6 32000; }
 
 # The ICMP error rows in NS whose related_to is of PROTO (and whose own proto is ICMP), as tuples.
 error_rows() { # NS PROTO [ICMP]
