@@ -109,11 +109,14 @@ def http():
     r = rows("http.tsv")
     if not r:
         return
-    rps = {}
+    rps, rpc = {}, {}
     refused = [x for x in r if int(x.get("errors") or 0)]
     for x in r:
         if x not in refused:
-            rps.setdefault((x["mode"], x["cond"], x["round"]), float(x["requests"]) / float(x["seconds"]))
+            k = (x["mode"], x["cond"], x["round"])
+            rps.setdefault(k, float(x["requests"]) / float(x["seconds"]))
+            if float(x.get("cpu_ns") or 0) > 0:
+                rpc.setdefault(k, float(x["requests"]) / (float(x["cpu_ns"]) / 1e9))
     tw = [int(x.get(k) or 0) for x in r for k in ("tw_a", "tw_b")]
     load = [float(x["load"]) for x in r if x.get("load")]
     out.append("## Real traffic: nginx + wrk across the veth pair\n")
@@ -141,6 +144,21 @@ def http():
                    % (label, m["off"], m["empty"], m["on"], per("empty"), on,
                       bar("requests/s %s, on / nothing" % label, on, 0.95, 0.98, True)))
     out.append("")
+    if rpc:
+        out.append("The same runs per CPU second of wrk and nginx's worker (their schedstat "
+                   "runtime, which includes the kernel's work in their context: the veth path "
+                   "and both ends' hooks). It does not depend on the share of the CPUs the "
+                   "machine's other users left a run, so under load it is the figure to read:\n")
+        out.append("| load | off req/CPU s | empty req/CPU s | on req/CPU s | empty / off | on / off |")
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for mode, label in (("keepalive", "keep-alive"), ("close", "Connection: close")):
+            m = {c: med([rpc[(mode, c, q)] for q in rounds if (mode, c, q) in rpc])
+                 for c in ("off", "empty", "on")}
+            per = lambda c: med([rpc[(mode, c, q)] / rpc[(mode, "off", q)] for q in rounds
+                                 if (mode, c, q) in rpc and (mode, "off", q) in rpc])
+            out.append("| %s | %.0f | %.0f | %.0f | %.3f | %.3f |"
+                       % (label, m["off"], m["empty"], m["on"], per("empty"), per("on")))
+        out.append("")
     st = rows("http_stats.tsv")
     if not st:
         return

@@ -43,6 +43,7 @@ IP6_A="fd00:fe:$(printf %x $((ID % 65536)))::1"
 IP6_B="fd00:fe:$(printf %x $((ID % 65536)))::2"
 _pids=()
 _stats_saved=""
+NGINX_WORKER=""
 
 fo() { "$FO_BIN" --pin-dir "$PIN" "$@"; }
 in_a() { nsenter --net="/run/netns/$NS_A" "$@"; } # nsenter keeps /sys/fs/bpf: pins stay visible
@@ -209,17 +210,32 @@ tw_drain() {
 	done
 }
 
+# CPU time a task has run, in ns (schedstat's first field: no CONFIG_SCHEDSTATS needed).
+task_ns() { local v; read -r v _ <"/proc/$1/schedstat" 2>/dev/null && echo "$v" || echo 0; }
+
 # One wrk run from A against nginx in B, its whole output kept in $RES/wrk/TAG.out; prints
-# "requests seconds errors tw_a tw_b load": wrk's socket errors (connect, read, write, timeout)
-# plus non-2xx answers, the TIME_WAIT sockets each end had when the run started, and the
-# machine's 1-minute load average then.
+# "requests seconds errors tw_a tw_b load cpu_ns": wrk's socket errors (connect, read, write,
+# timeout) plus non-2xx answers, the TIME_WAIT sockets each end had when the run started, the
+# machine's 1-minute load average then, and the CPU time wrk and nginx's worker ran (with
+# what the kernel did in their context: the veth path, both ends' tc hooks, softirqs run on
+# the way out). Requests per CPU second do not depend on how much of the two CPUs the other
+# users of the machine left this run, as requests per second do.
 wrk_once() { # TAG keepalive|close SECONDS
 	local args=(-t 2 -c 20 -d "${3}s" "http://$IP4_B:8080/") raw="$RES/wrk/$1.out" twa twb load
+	local w0 w1 cpu
 	[ "$2" = close ] && args+=(-H 'Connection: close')
 	mkdir -p "$RES/wrk"
 	tw_drain
 	twa=$(tw_count a) twb=$(tw_count b) load=$(cut -d' ' -f1 /proc/loadavg)
-	in_a wrk "${args[@]}" >"$raw" 2>&1
+	w0=$(task_ns "$NGINX_WORKER")
+	if command -v perf >/dev/null; then
+		in_a perf stat -x, -e task-clock -o "$raw.cpu" wrk "${args[@]}" >"$raw" 2>&1
+	else
+		in_a wrk "${args[@]}" >"$raw" 2>&1
+	fi
+	w1=$(task_ns "$NGINX_WORKER")
+	# task-clock in ms (fractional), as perf stat -x writes it
+	cpu=$(awk -F, -v n=$((w1 - w0)) '$3 ~ /task-clock/ { printf "%.0f", n + $1 * 1e6 }' "$raw.cpu" 2>/dev/null)
 	/usr/bin/python3 -c '
 import re, sys
 t = open(sys.argv[1]).read()
@@ -229,7 +245,8 @@ secs = float(m.group(2)) * (1e-3 if m.group(3) == "ms" else 1)
 e = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
 n = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 errs = (sum(map(int, e.groups())) if e else 0) + (int(n.group(1)) if n else 0)
-print(m.group(1), secs, errs, sys.argv[2], sys.argv[3], sys.argv[4])' "$raw" "$twa" "$twb" "$load"
+print(m.group(1), secs, errs, sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])' \
+		"$raw" "$twa" "$twb" "$load" "${cpu:-0}"
 }
 
 # Real traffic: nginx (1 worker, 2 KB answers, 100 requests per keep-alive connection) in B,
@@ -281,7 +298,8 @@ fig_http() {
 	local t=50
 	while [ $t -gt 0 ] && ! in_b ss -Htln "sport = :8080" | grep -q .; do sleep 0.1; t=$((t - 1)); done
 	[ $t -gt 0 ] || { log "http: nginx did not start ($dir/error.log)"; stop "$srv"; return; }
-	printf 'round\tmode\tcond\trequests\tseconds\terrors\ttw_a\ttw_b\tload\n' >"$RES/http.tsv"
+	NGINX_WORKER=$(pgrep -P "$srv" | head -1)
+	printf 'round\tmode\tcond\trequests\tseconds\terrors\ttw_a\ttw_b\tload\tcpu_ns\n' >"$RES/http.tsv"
 	for r in $(seq 1 "$HTTP_ROUNDS"); do
 		# The order rotates every round, so a drift in the machine's load falls on each alike.
 		case $((r % 3)) in
@@ -290,10 +308,10 @@ fig_http() {
 		for cond in $conds; do
 			condition "$cond" || { log "http: $cond failed"; continue; }
 			for mode in keepalive close; do
-				read -r req secs errs twa twb load < <(wrk_once "$r-$cond-$mode" $mode "$HTTP_SECS") ||
+				read -r req secs errs twa twb load cpu < <(wrk_once "$r-$cond-$mode" $mode "$HTTP_SECS") ||
 					{ log "http: wrk failed"; continue; }
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" "$secs" \
-					"$errs" "$twa" "$twb" "$load" >>"$RES/http.tsv"
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$mode" "$cond" "$req" "$secs" \
+					"$errs" "$twa" "$twb" "$load" "$cpu" >>"$RES/http.tsv"
 			done
 		done
 	done
@@ -306,7 +324,7 @@ fig_http() {
 			for mode in keepalive close; do
 				read -r e0 e0c < <(empty_stats)
 				j0=$(fo_stats_json 2>/dev/null || echo '[]')
-				read -r req secs errs twa twb load < <(wrk_once "stats-$r-$cond-$mode" $mode "$HTTP_SECS") ||
+				read -r req secs errs twa twb load cpu < <(wrk_once "stats-$r-$cond-$mode" $mode "$HTTP_SECS") ||
 					{ log "http: wrk failed"; continue; }
 				read -r e1 e1c < <(empty_stats)
 				j1=$(fo_stats_json 2>/dev/null || echo '[]')
