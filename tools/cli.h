@@ -36,6 +36,7 @@ enum opt_kind {
 	OPT_U64,    /* --NAME N: *(unsigned long long *)dest, MIN..MAX */
 	OPT_CHOICE, /* --NAME WORD: *(int *)dest = index of WORD in CHOICES */
 	OPT_FUNC,   /* --NAME ARG: PARSE(ARG, dest) returns 0 or -EINVAL */
+	OPT_FUNC_OPTIONAL, /* --NAME or --NAME=ARG: PARSE(ARG or NULL, dest) */
 };
 
 struct opt {
@@ -50,15 +51,26 @@ struct opt {
 };
 
 struct cmd_opts {
-	const struct opt *opts; /* ends with { NULL } */
+	const struct opt *opts; /* ends with { NULL }; NULL: no options, every word an argument
+				 * (mark's rules, where a word may begin with '-') */
 	bool needs_loaded;      /* the pins must exist and be ours (require_loaded) */
 	const char **args;      /* positional arguments, or NULL for none */
 	int min_args, max_args;
+	int *nargs;             /* how many were given (optional) */
+	const char *too_few;    /* the message for fewer than MIN_ARGS ("which device?") */
+	const char *too_many;   /* ...for more than MAX_ARGS (default: "WORD: unexpected argument") */
+	/* The arguments checked before the loaded check, so a usage error is one whatever is
+	 * loaded: an exit code, having said why. CTX is passed through. */
+	int (*check)(const char *command, const char **args, int nargs, void *ctx);
+	void *ctx;
 };
 
 /* Parse ARGV (ARGV[0] is COMMAND) by O; returns 0 or an exit code, having said why. */
 int cli_parse(const struct cli *cli, const char *command, const struct cmd_opts *o, int argc,
 	      char **argv);
+
+/* A device name as a positional argument: 1 to IFNAMSIZ-1 characters (a cmd_opts check). */
+int cli_check_dev(const char *command, const char **args, int nargs, void *ctx);
 
 /* `flowowner: OBJECT: CAUSE` on stderr. */
 void fo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

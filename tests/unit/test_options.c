@@ -102,8 +102,69 @@ static void test_needs_loaded_checks_the_pins(void)
 	ASSERT_EQ(cli_parse(&cli, "flows", &co, 1, argv), 0, "no check asked for");
 }
 
+static int mode_parse(const char *arg, void *dest)
+{
+	if (arg && strcmp(arg, "native") && strcmp(arg, "generic"))
+		return -1;
+	*(int *)dest = !arg ? 0 : !strcmp(arg, "native") ? 1 : 2;
+	return 0;
+}
+
+static void test_optional_value_and_argument_messages(void)
+{
+	struct cli cli = { .pin_dir = "/nonexistent" };
+	int mode = -1;
+	bool given = false;
+	const struct opt o[] = {
+		{ .name = "xdp", .kind = OPT_FUNC_OPTIONAL, .dest = &mode, .parse = mode_parse,
+		  .what = "not an XDP mode", .seen = &given },
+		{ .name = NULL },
+	};
+	const char *dev = NULL;
+	struct cmd_opts co = { .opts = o, .args = &dev, .min_args = 1, .max_args = 1,
+			       .too_few = "which device?", .too_many = "one device at a time",
+			       .check = cli_check_dev };
+	char *a1[] = { "attach", "veth0", "--xdp", NULL };
+	char *a2[] = { "attach", "--xdp=generic", "veth0", NULL };
+	char *a3[] = { "attach", "--xdp=sideways", "veth0", NULL };
+	char *a4[] = { "attach", NULL };
+	char *a5[] = { "attach", "a", "b", NULL };
+	char *a6[] = { "attach", "a-device-name-longer-than-ifnamsiz", NULL };
+
+	ASSERT_EQ(cli_parse(&cli, "attach", &co, 3, a1), 0, "--xdp without a value");
+	ASSERT_TRUE(given && mode == 0, "given, default mode");
+	ASSERT_STREQ(dev, "veth0", "the device");
+	ASSERT_EQ(cli_parse(&cli, "attach", &co, 3, a2), 0, "--xdp=generic");
+	ASSERT_EQ(mode, 2, "generic");
+	ASSERT_EQ(cli_parse(&cli, "attach", &co, 3, a3), EXIT_USAGE, "a bad mode");
+	ASSERT_STREQ(said, "--xdp=sideways: not an XDP mode", "named as given");
+	ASSERT_EQ(cli_parse(&cli, "attach", &co, 1, a4), EXIT_USAGE, "no device");
+	ASSERT_STREQ(said, "which device?", "the command's own message");
+	ASSERT_EQ(cli_parse(&cli, "attach", &co, 3, a5), EXIT_USAGE, "two devices");
+	ASSERT_STREQ(said, "one device at a time", "the command's own message");
+	ASSERT_EQ(cli_parse(&cli, "attach", &co, 2, a6), EXIT_USAGE, "a name too long");
+	ASSERT_STREQ(said, "a-device-name-longer-than-ifnamsiz: not a device name (at most 15 characters)",
+		     "the check's message");
+}
+
+static void test_no_option_table_takes_every_word(void)
+{
+	struct cli cli = { .pin_dir = "/nonexistent" };
+	const char *words[4] = { NULL };
+	int n = 0;
+	struct cmd_opts co = { .args = words, .max_args = 4, .nargs = &n };
+	char *argv[] = { "add", "comm", "-x", "--drop", NULL };
+
+	ASSERT_EQ(cli_parse(&cli, "mark", &co, 4, argv), 0, "words that look like options");
+	ASSERT_EQ(n, 3, "three words");
+	ASSERT_STREQ(words[1], "-x", "kept as a word");
+	ASSERT_STREQ(words[2], "--drop", "kept as a word");
+}
+
 int main(void)
 {
+	RUN_TEST(test_optional_value_and_argument_messages);
+	RUN_TEST(test_no_option_table_takes_every_word);
 	RUN_TEST(test_options_fill_their_destinations);
 	RUN_TEST(test_options_refuse_with_usage_exit_code);
 	RUN_TEST(test_options_positional_arguments);
