@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* attach.c — putting the programs on devices and taking them off, and remembering where. */
+/* attach.c — putting the programs on devices and taking them off: what to attach, replace or
+ * remove is decided here from the device's state and the records (records.c keeps those). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,11 +11,11 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "netns.h"
-#include "pins.h"
 #include "tc.h"
 #include "xdp.h"
 
 #define FILTER_NAME_PREFIX "flowowner"
+#define MAX_FILTERS 64 /* per direction: more than any device holds */
 
 const char *fo_dir_name(enum fo_dir dir)
 {
@@ -26,87 +27,6 @@ const char *fo_dir_name(enum fo_dir dir)
 	return "?";
 }
 
-static int record_fd(const char *pin_dir)
-{
-	return pins_get(pin_dir, "fo_attach");
-}
-
-int attach_record(const char *pin_dir, const struct attach_key *k, const struct attach_value *v)
-{
-	int fd = record_fd(pin_dir), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_update_elem(fd, k, v, BPF_ANY))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int attach_forget(const char *pin_dir, const struct attach_key *k)
-{
-	int fd = record_fd(pin_dir), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int record_get(const char *pin_dir, const struct attach_key *k, struct attach_value *v)
-{
-	int fd = record_fd(pin_dir), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, k, v))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int attach_list(const char *pin_dir, struct attach_rec **out, size_t *n)
-{
-	struct attach_key key, next, *prev = NULL;
-	struct attach_rec *recs = NULL;
-	size_t cnt = 0, cap = 0;
-	int fd, err = 0;
-
-	*out = NULL;
-	*n = 0;
-	fd = record_fd(pin_dir);
-	if (fd < 0)
-		return fd;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (cnt == cap) {
-			struct attach_rec *r;
-
-			cap = cap ? cap * 2 : 16;
-			r = realloc(recs, cap * sizeof(*recs));
-			if (!r) {
-				err = -ENOMEM;
-				goto out;
-			}
-			recs = r;
-		}
-		if (bpf_map_lookup_elem(fd, &key, &recs[cnt].val))
-			continue;
-		recs[cnt].key = key;
-		cnt++;
-	}
-	*out = recs;
-	*n = cnt;
-	recs = NULL;
-out:
-	free(recs);
-	close(fd);
-	return err;
-}
-
 /* The record key of DIR on D. */
 static struct attach_key dev_key(const struct fo_dev *d, enum fo_dir dir)
 {
@@ -115,155 +35,282 @@ static struct attach_key dev_key(const struct fo_dev *d, enum fo_dir dir)
 	return k;
 }
 
-int attach_tc(const char *pin_dir, struct fo_dev *d, enum fo_dir dir, __u16 prio,
-	      struct fo_err *e)
+static enum tc_dir tc_dir_of(enum fo_dir dir)
+{
+	return dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS;
+}
+
+static __u32 prog_id_of(int fd)
 {
 	struct bpf_prog_info info = {};
-	__u32 info_len = sizeof(info);
-	struct attach_key k = dev_key(d, dir);
-	struct attach_value v = { .netns_cookie = d->netns_cookie }, old;
-	struct nl_sock *nl = &d->nl;
-	const char *dev = d->name;
-	char name[32];
-	bool created = false, made_clsact, was_recorded, xdp;
-	int ifindex = d->ifindex, prog_fd = -1, err;
+	__u32 len = sizeof(info);
 
-	/* Under XDP, which counts every received packet, ingress only attributes and acts. */
-	xdp = dir == FO_DIR_INGRESS && attach_is_recorded(pin_dir, d, FO_DIR_XDP);
-	prog_fd = pins_get(pin_dir, dir == FO_DIR_EGRESS ? "fo_tc_egress" :
-				    xdp ? "fo_tc_ingress_xdp" : "fo_tc_ingress");
-	if (prog_fd < 0) {
-		err = prog_fd;
-		fo_err_set(e, "%s: program not loaded: %s", pin_dir, strerror(-err));
-		goto out;
-	}
-	err = tc_clsact_ensure(nl, ifindex, &created);
-	if (err) {
-		fo_err_nl(e, dev, err, nl);
-		goto out;
-	}
-	snprintf(name, sizeof(name), FILTER_NAME_PREFIX "_%s%s", fo_dir_name(dir), xdp ? "_xdp" : "");
-	err = tc_filter_replace(nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
-				prio, FO_TC_HANDLE, prog_fd, name);
-	if (err) {
-		fo_err_nl(e, dev, err, nl);
-		/* Leave the device as it was: clsact we just made goes again. */
-		if (created)
-			tc_clsact_delete(nl, ifindex);
-		goto out;
-	}
-	if (!bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
-		v.prog_id = info.id;
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
 
-	/* A repeated attach keeps what the first one knew: whether clsact was ours. */
-	made_clsact = created;
-	was_recorded = !record_get(pin_dir, &k, &old);
-	if (was_recorded)
-		created = created || old.created_clsact;
-	else {
-		struct attach_key other = k;
+/* The ids of this pin dir's tc programs: a filter running one of them is ours, whatever its
+ * prio (another flowowner, with another pin dir, runs other ids). */
+static void our_tc_ids(struct fo_pins *p, __u32 ids[3])
+{
+	ids[0] = prog_id_of(fo_pins_fd(p, FO_PIN_TC_INGRESS));
+	ids[1] = prog_id_of(fo_pins_fd(p, FO_PIN_TC_INGRESS_XDP));
+	ids[2] = prog_id_of(fo_pins_fd(p, FO_PIN_TC_EGRESS));
+}
 
-		other.dir = dir == FO_DIR_INGRESS ? FO_DIR_EGRESS : FO_DIR_INGRESS;
-		if (!record_get(pin_dir, &other, &old))
-			created = created || old.created_clsact;
-	}
-	snprintf(v.dev, sizeof(v.dev), "%s", dev);
-	snprintf(v.netns, sizeof(v.netns), "%s", d->netns);
-	v.prio = prio;
-	v.handle = FO_TC_HANDLE;
-	v.created_clsact = created;
-	err = attach_record(pin_dir, &k, &v);
-	if (err) {
-		fo_err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
-		/* Unrecorded, unload would never find it: a filter this call added goes again,
-		 * and clsact with it if this call made it. A replaced one stays recorded. */
-		if (!was_recorded) {
-			tc_filter_delete(nl, ifindex, dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS,
-					 prio, FO_TC_HANDLE);
-			if (made_clsact)
-				tc_clsact_delete(nl, ifindex);
+/* One direction of a device as we see it: ours at PRIO/HANDLE (a bpf filter named flowowner),
+ * ours elsewhere (running one of our programs: left by an attach at another prio), and how
+ * many filters are someone else's. */
+struct tc_scan {
+	bool at_prio;
+	int nstale;
+	struct { __u16 prio; __u32 handle; } stale[8];
+	int others;
+};
+
+static int tc_scan(struct fo_pins *p, struct fo_dev *d, enum tc_dir tdir, __u32 prio,
+		   __u32 handle, struct tc_scan *s)
+{
+	struct tc_filter_info f[MAX_FILTERS];
+	__u32 ids[3];
+	int n = 0, i, err;
+
+	memset(s, 0, sizeof(*s));
+	err = tc_filter_dump(&d->nl, d->ifindex, tdir, f, MAX_FILTERS, &n);
+	if (err)
+		return err;
+	our_tc_ids(p, ids);
+	for (i = 0; i < n; i++) {
+		bool named = !strcmp(f[i].kind, "bpf") &&
+			     !strncmp(f[i].name, FILTER_NAME_PREFIX, strlen(FILTER_NAME_PREFIX));
+		bool ours = named && f[i].prog_id &&
+			    (f[i].prog_id == ids[0] || f[i].prog_id == ids[1] || f[i].prog_id == ids[2]);
+
+		if (named && f[i].prio == prio && f[i].handle == handle) {
+			s->at_prio = true;
+		} else if (ours && s->nstale < (int)(sizeof(s->stale) / sizeof(s->stale[0]))) {
+			s->stale[s->nstale].prio = f[i].prio;
+			s->stale[s->nstale].handle = f[i].handle;
+			s->nstale++;
+		} else {
+			s->others++;
 		}
 	}
-out:
-	if (prog_fd >= 0)
-		close(prog_fd);
+	return 0;
+}
+
+/* Whether D holds clsact for us: a record of either tc direction says we made it. */
+static bool clsact_recorded_ours(struct fo_pins *p, const struct fo_dev *d)
+{
+	struct attach_key k;
+	struct attach_value v;
+	enum fo_dir dirs[2] = { FO_DIR_INGRESS, FO_DIR_EGRESS };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		k = dev_key(d, dirs[i]);
+		if (!attach_rec_get(p, &k, &v) && v.created_clsact)
+			return true;
+	}
+	return false;
+}
+
+bool attach_is_recorded(struct fo_pins *p, const struct fo_dev *d, enum fo_dir dir)
+{
+	struct attach_key k = dev_key(d, dir);
+	struct attach_value v;
+
+	return attach_rec_get(p, &k, &v) == 0;
+}
+
+/*
+ * The decision, before anything changes: which program, whether ours is already at PRIO (then
+ * it is replaced in place), which filters of ours sit at other prios (they go once the whole
+ * attach succeeded: one filter of ours per direction, the recorded one), and the record as it
+ * was, to put back if a later step fails.
+ */
+static int tc_plan_make(struct fo_pins *p, struct fo_dev *d, enum fo_dir dir, __u16 prio,
+			struct tc_plan *pl, struct fo_err *e)
+{
+	struct attach_key k = dev_key(d, dir);
+	struct tc_scan s;
+	int err;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->dir = dir;
+	pl->prio = prio;
+	pl->handle = FO_TC_HANDLE;
+	pl->recorded = !attach_rec_get(p, &k, &pl->old);
+	/* Under XDP, which counts every received packet, ingress only attributes and acts. */
+	pl->xdp_companion = dir == FO_DIR_INGRESS && attach_is_recorded(p, d, FO_DIR_XDP);
+	pl->prog = dir == FO_DIR_EGRESS ? FO_PIN_TC_EGRESS :
+		   pl->xdp_companion ? FO_PIN_TC_INGRESS_XDP : FO_PIN_TC_INGRESS;
+	err = tc_scan(p, d, tc_dir_of(dir), prio, pl->handle, &s);
+	if (err) {
+		fo_err_nl(e, d->name, err, &d->nl);
+		return err;
+	}
+	pl->in_place = s.at_prio;
+	pl->nstale = s.nstale;
+	memcpy(pl->stale, s.stale, sizeof(pl->stale));
+	return 0;
+}
+
+/* Filter and record as planned; a step that fails takes back what this one did. */
+static int tc_plan_apply(struct fo_pins *p, struct fo_dev *d, struct tc_plan *pl,
+			 struct fo_err *e)
+{
+	struct attach_key k = dev_key(d, pl->dir);
+	struct attach_value v = { .netns_cookie = d->netns_cookie };
+	enum tc_dir tdir = tc_dir_of(pl->dir);
+	char name[32];
+	int prog_fd, err;
+
+	prog_fd = fo_pins_fd(p, pl->prog);
+	if (prog_fd < 0) {
+		fo_err_set(e, "%s: program not loaded: %s", p->dir, strerror(-prog_fd));
+		return prog_fd;
+	}
+	/* A repeated attach keeps what the first one knew: whether clsact was ours. */
+	v.created_clsact = clsact_recorded_ours(p, d);
+	err = tc_clsact_ensure(&d->nl, d->ifindex, &pl->made_clsact);
+	if (err) {
+		fo_err_nl(e, d->name, err, &d->nl);
+		return err;
+	}
+	snprintf(name, sizeof(name), FILTER_NAME_PREFIX "_%s%s", fo_dir_name(pl->dir),
+		 pl->xdp_companion ? "_xdp" : "");
+	err = tc_filter_replace(&d->nl, d->ifindex, tdir, pl->prio, pl->handle, prog_fd, name);
+	if (err) {
+		fo_err_nl(e, d->name, err, &d->nl);
+		/* Leave the device as it was: clsact we just made goes again. */
+		if (pl->made_clsact)
+			tc_clsact_delete(&d->nl, d->ifindex);
+		return err;
+	}
+	v.prog_id = prog_id_of(prog_fd);
+	snprintf(v.dev, sizeof(v.dev), "%s", d->name);
+	snprintf(v.netns, sizeof(v.netns), "%s", d->netns);
+	v.prio = pl->prio;
+	v.handle = pl->handle;
+	v.created_clsact = v.created_clsact || pl->made_clsact;
+	err = attach_rec_put(p, &k, &v);
+	if (err) {
+		fo_err_set(e, "%s: cannot record the attachment: %s", d->name, strerror(-err));
+		/* Unrecorded, unload would never find it: a filter this call added goes again,
+		 * and clsact with it if this call made it. One replaced in place stays, and so
+		 * does its record. */
+		if (!pl->in_place)
+			tc_filter_delete(&d->nl, d->ifindex, tdir, pl->prio, pl->handle);
+		if (pl->made_clsact)
+			tc_clsact_delete(&d->nl, d->ifindex);
+		return err;
+	}
+	pl->applied = true;
+	return 0;
+}
+
+int attach_tc(struct fo_pins *p, struct fo_dev *d, enum fo_dir dir, __u16 prio,
+	      struct tc_plan *plan, struct fo_err *e)
+{
+	struct tc_plan own;
+	struct tc_plan *pl = plan ? plan : &own;
+	int err;
+
+	err = tc_plan_make(p, d, dir, prio, pl, e);
+	if (!err)
+		err = tc_plan_apply(p, d, pl, e);
+	if (!err && !plan)
+		attach_tc_finish(p, d, pl);
 	return err;
 }
 
-/* Ours: the cls_bpf filter at our prio/handle whose name says flowowner. */
-static int find_ours(struct nl_sock *nl, int ifindex, enum tc_dir tdir, __u32 prio,
-		     __u32 handle, int *others)
+void attach_tc_finish(struct fo_pins *p, struct fo_dev *d, struct tc_plan *pl)
 {
-	struct tc_filter_info f[64];
-	int n = 0, i, found = 0, err;
+	int i;
 
-	err = tc_filter_dump(nl, ifindex, tdir, f, 64, &n);
-	if (err)
-		return err;
-	*others = 0;
-	for (i = 0; i < n; i++) {
-		if (f[i].prio == prio && f[i].handle == handle && !strcmp(f[i].kind, "bpf") &&
-		    !strncmp(f[i].name, FILTER_NAME_PREFIX, strlen(FILTER_NAME_PREFIX)))
-			found = 1;
-		else
-			(*others)++;
-	}
-	return found;
+	if (!pl->applied)
+		return;
+	/* The attach is whole: what an attach at another prio left goes, so the device ends with
+	 * one filter of ours per direction, the recorded one. */
+	for (i = 0; i < pl->nstale; i++)
+		tc_filter_delete(&d->nl, d->ifindex, tc_dir_of(pl->dir), pl->stale[i].prio,
+				 pl->stale[i].handle);
+	pl->applied = false;
 }
 
-static int detach_on(const char *pin_dir, struct fo_dev *d, const struct attach_key *k,
+void attach_tc_undo(struct fo_pins *p, struct fo_dev *d, struct tc_plan *pl)
+{
+	struct attach_key k = dev_key(d, pl->dir);
+
+	if (!pl->applied)
+		return;
+	/* A filter this attach added goes; one it replaced in place stays, as it was there
+	 * before. The record goes back to what it said. */
+	if (!pl->in_place)
+		tc_filter_delete(&d->nl, d->ifindex, tc_dir_of(pl->dir), pl->prio, pl->handle);
+	if (pl->recorded)
+		attach_rec_put(p, &k, &pl->old);
+	else
+		attach_rec_forget(p, &k);
+	if (pl->made_clsact)
+		tc_clsact_delete(&d->nl, d->ifindex);
+	pl->applied = false;
+}
+
+static int detach_on(struct fo_pins *p, struct fo_dev *d, const struct attach_key *k,
 		     struct fo_err *e)
 {
 	struct nl_sock *nl = &d->nl;
-	const char *dev = d->name;
-	int ifindex = d->ifindex;
 	struct attach_value v = {};
 	struct attach_key other = *k;
-	enum tc_dir tdir = k->dir == FO_DIR_INGRESS ? TC_INGRESS : TC_EGRESS;
+	enum tc_dir tdir = tc_dir_of(k->dir);
 	__u32 prio = FO_TC_PRIO_DEFAULT, handle = FO_TC_HANDLE;
-	int others = 0, others2 = 0, found, err;
+	struct tc_scan s, s2;
 	bool ours_clsact = false, other_dir;
+	int err, i;
 
-	if (!record_get(pin_dir, k, &v)) {
+	if (!attach_rec_get(p, k, &v)) {
 		prio = v.prio;
 		handle = v.handle;
 		ours_clsact = v.created_clsact;
 	}
-	found = find_ours(nl, ifindex, tdir, prio, handle, &others);
-	if (found < 0) {
-		if (found == -EINVAL || found == -ENOENT)
-			found = 0; /* no clsact at all: nothing of ours */
-		else {
-			fo_err_nl(e, dev, found, nl);
-			return found;
+	err = tc_scan(p, d, tdir, prio, handle, &s);
+	if (err) {
+		if (err != -EINVAL && err != -ENOENT) {
+			fo_err_nl(e, d->name, err, nl);
+			return err;
 		}
+		memset(&s, 0, sizeof(s)); /* no clsact at all: nothing of ours */
 	}
-	if (found) {
-		err = tc_filter_delete(nl, ifindex, tdir, prio, handle);
+	if (s.at_prio) {
+		err = tc_filter_delete(nl, d->ifindex, tdir, prio, handle);
 		if (err) {
-			fo_err_nl(e, dev, err, nl);
+			fo_err_nl(e, d->name, err, nl);
 			return err;
 		}
 	}
-	attach_forget(pin_dir, k);
+	/* Ours at another prio too (an older attach's): nothing of ours stays. */
+	for (i = 0; i < s.nstale; i++)
+		tc_filter_delete(nl, d->ifindex, tdir, s.stale[i].prio, s.stale[i].handle);
+	attach_rec_forget(p, k);
 
 	other.dir = k->dir == FO_DIR_INGRESS ? FO_DIR_EGRESS : FO_DIR_INGRESS;
-	other_dir = record_get(pin_dir, &other, &v) == 0;
+	other_dir = attach_rec_get(p, &other, &v) == 0;
 	/* clsact goes only if we made it and nothing at all is left on it. */
-	if (ours_clsact && !other_dir && !others) {
-		if (find_ours(nl, ifindex, tdir == TC_INGRESS ? TC_EGRESS : TC_INGRESS, 0, 0,
-			      &others2) >= 0 && !others2)
-			tc_clsact_delete(nl, ifindex);
+	if (ours_clsact && !other_dir && !s.others) {
+		if (tc_scan(p, d, tdir == TC_INGRESS ? TC_EGRESS : TC_INGRESS, 0, 0, &s2) >= 0 &&
+		    !s2.others && !s2.nstale)
+			tc_clsact_delete(nl, d->ifindex);
 	}
-	return found ? 0 : -ENOENT;
+	return s.at_prio || s.nstale ? 0 : -ENOENT;
 }
 
-int detach_tc(const char *pin_dir, struct fo_dev *d, enum fo_dir dir, struct fo_err *e)
+int detach_tc(struct fo_pins *p, struct fo_dev *d, enum fo_dir dir, struct fo_err *e)
 {
 	struct attach_key k = dev_key(d, dir);
 	int err;
 
-	err = detach_on(pin_dir, d, &k, e);
+	err = detach_on(p, d, &k, e);
 	if (err == -ENOENT)
 		fo_err_set(e, "%s: no flowowner %s filter attached", d->name, fo_dir_name(dir));
 	return err;
@@ -280,31 +327,22 @@ const char *fo_xdp_mode_name(__u32 xdp_flags)
 	return "?";
 }
 
-bool attach_is_recorded(const char *pin_dir, const struct fo_dev *d, enum fo_dir dir)
-{
-	struct attach_key k = dev_key(d, dir);
-	struct attach_value v;
-
-	return record_get(pin_dir, &k, &v) == 0;
-}
-
-/* Our program: the pinned fo_xdp, its fd and id. */
-static int xdp_prog_get(const char *pin_dir, __u32 *id, struct fo_err *e)
+/* Our program: the pinned fo_xdp, its fd (the pin set's) and id. */
+static int xdp_prog_get(struct fo_pins *p, __u32 *id, struct fo_err *e)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int fd = pins_get(pin_dir, "fo_xdp");
+	int fd = fo_pins_fd(p, FO_PIN_XDP);
 
 	if (fd < 0) {
 		fo_err_set(e, "%s: fo_xdp not loaded (pins from an older flowowner? run 'flowowner unload'): %s",
-			pin_dir, strerror(-fd));
+			   p->dir, strerror(-fd));
 		return fd;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		int err = -errno;
 
-		fo_err_set(e, "%s: fo_xdp: %s", pin_dir, strerror(-err));
-		close(fd);
+		fo_err_set(e, "%s: fo_xdp: %s", p->dir, strerror(-err));
 		return err;
 	}
 	*id = info.id;
@@ -387,7 +425,7 @@ static void xdp_cost_note(struct fo_err *note, const char *dev, const char *kind
 		 used ? "\nflowowner: " : "", dev, why);
 }
 
-int attach_xdp(const char *pin_dir, struct fo_dev *d, __u32 mode, struct fo_err *note,
+int attach_xdp(struct fo_pins *p, struct fo_dev *d, __u32 mode, struct fo_err *note,
 	       struct fo_err *e)
 {
 	struct attach_key k = dev_key(d, FO_DIR_XDP);
@@ -400,7 +438,7 @@ int attach_xdp(const char *pin_dir, struct fo_dev *d, __u32 mode, struct fo_err 
 
 	if (note)
 		note->text[0] = '\0';
-	prog_fd = xdp_prog_get(pin_dir, &our_id, e);
+	prog_fd = xdp_prog_get(p, &our_id, e);
 	if (prog_fd < 0) {
 		err = prog_fd;
 		goto out;
@@ -461,20 +499,18 @@ int attach_xdp(const char *pin_dir, struct fo_dev *d, __u32 mode, struct fo_err 
 	snprintf(v.netns, sizeof(v.netns), "%s", d->netns);
 	v.prog_id = our_id;
 	v.xdp_flags = mode;
-	err = attach_record(pin_dir, &k, &v);
+	err = attach_rec_put(p, &k, &v);
 	if (err) {
 		fo_err_set(e, "%s: cannot record the attachment: %s", dev, strerror(-err));
 		/* Unrecorded, unload would not find it: take it off again. */
 		xdp_detach(nl, ifindex, prog_fd, mode);
 	}
 out:
-	if (prog_fd >= 0)
-		close(prog_fd);
 	return err;
 }
 
 /* Remove our XDP program from IFINDEX, checking first that it is ours. */
-static int xdp_detach_on(const char *pin_dir, struct fo_dev *d, const struct attach_key *k,
+static int xdp_detach_on(struct fo_pins *p, struct fo_dev *d, const struct attach_key *k,
 			 struct fo_err *e)
 {
 	struct nl_sock *nl = &d->nl;
@@ -484,7 +520,7 @@ static int xdp_detach_on(const char *pin_dir, struct fo_dev *d, const struct att
 	__u32 our_id = 0;
 	int prog_fd, err;
 
-	prog_fd = xdp_prog_get(pin_dir, &our_id, e);
+	prog_fd = xdp_prog_get(p, &our_id, e);
 	if (prog_fd < 0)
 		return prog_fd;
 	err = xdp_state_get(nl, ifindex, our_id, &st);
@@ -501,7 +537,7 @@ static int xdp_detach_on(const char *pin_dir, struct fo_dev *d, const struct att
 		}
 	}
 	/* Whatever is there now, ours is not: the record goes. */
-	attach_forget(pin_dir, k);
+	attach_rec_forget(p, k);
 	if (st.foreign) {
 		err = -EBUSY;
 		fo_err_set(e, "%s: the XDP program attached (id %u) is not flowowner's: left in place",
@@ -510,25 +546,24 @@ static int xdp_detach_on(const char *pin_dir, struct fo_dev *d, const struct att
 		err = -ENOENT;
 	}
 out:
-	close(prog_fd);
 	return err;
 }
 
-int detach_xdp(const char *pin_dir, struct fo_dev *d, struct fo_err *e)
+int detach_xdp(struct fo_pins *p, struct fo_dev *d, struct fo_err *e)
 {
 	struct attach_key k = dev_key(d, FO_DIR_XDP), ing = dev_key(d, FO_DIR_INGRESS);
 	struct attach_value v;
 	int err;
 
-	err = xdp_detach_on(pin_dir, d, &k, e);
+	err = xdp_detach_on(p, d, &k, e);
 	if (err == -ENOENT)
 		fo_err_set(e, "%s: no flowowner XDP program attached", d->name);
 	if (err && err != -EBUSY)
 		return err;
 	/* Without XDP in front, our ingress filter must count again. */
-	if (!record_get(pin_dir, &ing, &v)) {
+	if (!attach_rec_get(p, &ing, &v)) {
 		struct fo_err e2 = {};
-		int err2 = attach_tc(pin_dir, d, FO_DIR_INGRESS, v.prio, &e2);
+		int err2 = attach_tc(p, d, FO_DIR_INGRESS, v.prio, NULL, &e2);
 
 		if (err2 && !err) {
 			err = err2;
@@ -538,13 +573,13 @@ int detach_xdp(const char *pin_dir, struct fo_dev *d, struct fo_err *e)
 	return err;
 }
 
-int detach_all(const char *pin_dir, struct fo_err *e)
+int detach_all(struct fo_pins *p, struct fo_err *e)
 {
 	struct attach_rec *recs = NULL;
 	size_t n = 0, i;
 	int err, first_err = 0;
 
-	err = attach_list(pin_dir, &recs, &n);
+	err = attach_rec_list(p, &recs, &n);
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	for (i = 0; i < n; i++) {
@@ -558,20 +593,20 @@ int detach_all(const char *pin_dir, struct fo_err *e)
 			       sizeof(path)) ||
 		    fo_dev_open_at(&d, path, r->val.netns, r->val.dev, r->key.ifindex,
 				   r->key.netns_ino, r->val.netns_cookie)) {
-			attach_forget(pin_dir, &r->key);
+			attach_rec_forget(p, &r->key);
 			continue;
 		}
 		if (r->key.dir == FO_DIR_XDP)
-			err = xdp_detach_on(pin_dir, &d, &r->key, e);
+			err = xdp_detach_on(p, &d, &r->key, e);
 		else
-			err = detach_on(pin_dir, &d, &r->key, e);
+			err = detach_on(p, &d, &r->key, e);
 		/* Already gone, or replaced by another tool's XDP program (which stays): either
 		 * way nothing of ours is left there, which is the goal. */
 		if (err == -ENOENT || err == -ENODEV || err == -EBUSY)
 			err = 0;
 		if (err && !first_err)
 			first_err = err;
-		attach_forget(pin_dir, &r->key);
+		attach_rec_forget(p, &r->key);
 		fo_dev_close(&d);
 	}
 	free(recs);

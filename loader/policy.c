@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
-#include "pins.h"
+#include "pinset.h"
 #include "number.h"
 #include "policy.h"
 
@@ -455,37 +455,34 @@ static int cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int config_read(const char *pin_dir, struct fo_config *cfg)
+static int config_read(struct fo_pins *p, struct fo_config *cfg)
 {
 	__u32 zero = 0;
 	int fd, err = 0;
 
-	fd = pins_get(pin_dir, "fo_config");
+	fd = fo_pins_fd(p, FO_PIN_CONFIG);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &zero, cfg))
 		err = -errno;
-	close(fd);
 	return err;
 }
 
 /* Every rule in the map, of both banks (BANK < 0), or of one. */
-static int rules_read(const char *pin_dir, int bank, struct policy_rule **out, size_t *n)
+static int rules_read(struct fo_pins *p, int bank, struct policy_rule **out, size_t *n)
 {
 	struct policy_rule *rules;
 	__u32 key, next, *prev = NULL;
 	size_t cnt = 0;
 	int fd;
 
-	fd = pins_get(pin_dir, "fo_policy");
+	fd = fo_pins_fd(p, FO_PIN_POLICY);
 	if (fd < 0)
 		return fd;
 	/* Both banks can be full for a moment during a restore. */
 	rules = calloc(2 * FO_MAX_RULES, sizeof(*rules));
-	if (!rules) {
-		close(fd);
+	if (!rules)
 		return -ENOMEM;
-	}
 	while (cnt < 2 * FO_MAX_RULES && !bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -494,35 +491,34 @@ static int rules_read(const char *pin_dir, int bank, struct policy_rule **out, s
 		if (!bpf_map_lookup_elem(fd, &key, &rules[cnt]))
 			cnt++;
 	}
-	close(fd);
 	qsort(rules, cnt, sizeof(*rules), cmp_id);
 	*out = rules;
 	*n = cnt;
 	return 0;
 }
 
-int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n)
+int policy_list(struct fo_pins *p, struct policy_rule **out, size_t *n)
 {
 	struct fo_config cfg;
 	size_t i;
 	int err;
 
-	err = config_read(pin_dir, &cfg);
+	err = config_read(p, &cfg);
 	if (!err)
-		err = rules_read(pin_dir, fo_rule_bank(cfg.policy_gen), out, n);
+		err = rules_read(p, fo_rule_bank(cfg.policy_gen), out, n);
 	for (i = 0; !err && i < *n; i++)
 		(*out)[i].id &= ~FO_RULE_BANK; /* the bank is the datapath's business */
 	return err;
 }
 
-int policy_datapath_id(const char *pin_dir, __u32 id, __u32 *key)
+int policy_datapath_id(struct fo_pins *p, __u32 id, __u32 *key)
 {
 	struct fo_config cfg;
 	int err;
 
 	if (!id || id >= FO_RULE_BANK)
 		return -ENOENT;
-	err = config_read(pin_dir, &cfg);
+	err = config_read(p, &cfg);
 	if (!err)
 		*key = id | fo_rule_bank(cfg.policy_gen);
 	return err;
@@ -530,13 +526,13 @@ int policy_datapath_id(const char *pin_dir, __u32 id, __u32 *key)
 
 /* Every change bumps the generation: each flow re-decides on its next packet. STEP 2 keeps the
  * bank in force, STEP 1 flips it (restore); STEP 0 only sets nr_rules. */
-static int config_bump(const char *pin_dir, __u32 nr_rules, __u32 step)
+static int config_bump(struct fo_pins *p, __u32 nr_rules, __u32 step)
 {
 	struct fo_config cfg;
 	__u32 zero = 0;
 	int fd, err = 0;
 
-	fd = pins_get(pin_dir, "fo_config");
+	fd = fo_pins_fd(p, FO_PIN_CONFIG);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &zero, &cfg)) {
@@ -550,12 +546,11 @@ static int config_bump(const char *pin_dir, __u32 nr_rules, __u32 step)
 	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_EXIST))
 		err = -errno;
 out:
-	close(fd);
 	return err;
 }
 
 /* A new rule's rate and quota state, in place before the rule is: its first packet finds it. */
-static int shape_create(const char *pin_dir, const struct policy_rule *r)
+static int shape_create(struct fo_pins *p, const struct policy_rule *r)
 {
 	struct shape_state st = {};
 	int fd, err = 0;
@@ -569,51 +564,48 @@ static int shape_create(const char *pin_dir, const struct policy_rule *r)
 	}
 	if (r->actions & FO_ACT_QUOTA)
 		st.quota = r->quota;
-	fd = pins_get(pin_dir, "fo_shape");
+	fd = fo_pins_fd(p, FO_PIN_SHAPE);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_update_elem(fd, &r->id, &st, BPF_ANY))
 		err = -errno;
-	close(fd);
 	return err;
 }
 
-static void shape_delete(const char *pin_dir, __u32 id)
+static void shape_delete(struct fo_pins *p, __u32 id)
 {
-	int fd = pins_get(pin_dir, "fo_shape");
+	int fd = fo_pins_fd(p, FO_PIN_SHAPE);
 
 	if (fd < 0)
 		return;
 	bpf_map_delete_elem(fd, &id); /* ENOENT: the rule had no rate or quota */
-	close(fd);
 }
 
-int policy_shape_get(const char *pin_dir, __u32 id, struct shape_state *out)
+int policy_shape_get(struct fo_pins *p, __u32 id, struct shape_state *out)
 {
 	int fd, err;
 
-	err = policy_datapath_id(pin_dir, id, &id);
+	err = policy_datapath_id(p, id, &id);
 	if (err)
 		return err;
-	fd = pins_get(pin_dir, "fo_shape");
+	fd = fo_pins_fd(p, FO_PIN_SHAPE);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &id, out))
 		err = -errno;
-	close(fd);
 	return err;
 }
 
-int policy_reset(const char *pin_dir, __u32 id)
+int policy_reset(struct fo_pins *p, __u32 id)
 {
 	struct policy_rule r;
 	struct shape_state st;
 	int pfd, fd = -1, err;
 
-	err = policy_datapath_id(pin_dir, id, &id);
+	err = policy_datapath_id(p, id, &id);
 	if (err)
 		return err;
-	pfd = pins_get(pin_dir, "fo_policy");
+	pfd = fo_pins_fd(p, FO_PIN_POLICY);
 	if (pfd < 0)
 		return pfd;
 	if (bpf_map_lookup_elem(pfd, &id, &r)) {
@@ -624,7 +616,7 @@ int policy_reset(const char *pin_dir, __u32 id)
 		err = -EINVAL;
 		goto out;
 	}
-	fd = pins_get(pin_dir, "fo_shape");
+	fd = fo_pins_fd(p, FO_PIN_SHAPE);
 	if (fd < 0) {
 		err = fd;
 		goto out;
@@ -640,13 +632,10 @@ int policy_reset(const char *pin_dir, __u32 id)
 	if (bpf_map_update_elem(fd, &id, &st, BPF_EXIST))
 		err = -errno;
 out:
-	if (fd >= 0)
-		close(fd);
-	close(pfd);
 	return err;
 }
 
-int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
+int policy_add(struct fo_pins *p, struct policy_rule *r, __u32 *dup_id)
 {
 	struct policy_rule *rules = NULL;
 	struct fo_config cfg;
@@ -654,12 +643,12 @@ int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
 	__u32 id, bank;
 	int fd = -1, err;
 
-	err = config_read(pin_dir, &cfg);
+	err = config_read(p, &cfg);
 	if (err)
 		return err;
 	bank = fo_rule_bank(cfg.policy_gen);
 	id = bank + 1;
-	err = rules_read(pin_dir, bank, &rules, &n);
+	err = rules_read(p, bank, &rules, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
@@ -676,50 +665,47 @@ int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id)
 		goto out;
 	}
 	r->id = id;
-	err = shape_create(pin_dir, r);
+	err = shape_create(p, r);
 	if (err)
 		goto out;
-	fd = pins_get(pin_dir, "fo_policy");
+	fd = fo_pins_fd(p, FO_PIN_POLICY);
 	if (fd < 0) {
 		err = fd;
-		shape_delete(pin_dir, id);
+		shape_delete(p, id);
 		goto out;
 	}
 	if (bpf_map_update_elem(fd, &id, r, BPF_NOEXIST)) {
 		err = -errno;
-		shape_delete(pin_dir, id);
+		shape_delete(p, id);
 		goto out;
 	}
-	err = config_bump(pin_dir, n + 1, 2);
+	err = config_bump(p, n + 1, 2);
 	r->id &= ~FO_RULE_BANK;
 out:
-	if (fd >= 0)
-		close(fd);
 	free(rules);
 	return err;
 }
 
-int policy_del(const char *pin_dir, __u32 id)
+int policy_del(struct fo_pins *p, __u32 id)
 {
 	struct policy_rule *rules = NULL;
 	size_t n = 0;
 	int fd, err;
 
-	err = policy_datapath_id(pin_dir, id, &id);
+	err = policy_datapath_id(p, id, &id);
 	if (err)
 		return err;
-	fd = pins_get(pin_dir, "fo_policy");
+	fd = fo_pins_fd(p, FO_PIN_POLICY);
 	if (fd < 0)
 		return fd;
 	err = bpf_map_delete_elem(fd, &id) ? -errno : 0;
-	close(fd);
 	if (err)
 		return err;
-	err = policy_list(pin_dir, &rules, &n);
+	err = policy_list(p, &rules, &n);
 	if (!err)
-		err = config_bump(pin_dir, n, 2);
+		err = config_bump(p, n, 2);
 	/* After the bump: a flow still holding the old verdict finds no state and passes. */
-	shape_delete(pin_dir, id);
+	shape_delete(p, id);
 	free(rules);
 	return err;
 }
@@ -734,16 +720,16 @@ static int delete_all(int fd, const struct policy_rule *rules, size_t n)
 	return 0;
 }
 
-static void shape_delete_all(const char *pin_dir, const struct policy_rule *rules, size_t n)
+static void shape_delete_all(struct fo_pins *p, const struct policy_rule *rules, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (rules[i].actions & FO_ACT_SHAPE)
-			shape_delete(pin_dir, rules[i].id);
+			shape_delete(p, rules[i].id);
 }
 
-int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
+int policy_replace(struct fo_pins *p, struct policy_rule *rules, size_t n)
 {
 	struct policy_rule *old = NULL, *idle = NULL;
 	struct fo_config cfg;
@@ -753,36 +739,36 @@ int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
 
 	if (n > FO_MAX_RULES)
 		return -ENOSPC;
-	err = config_read(pin_dir, &cfg);
+	err = config_read(p, &cfg);
 	if (err)
 		return err;
 	bank = fo_rule_bank(cfg.policy_gen);
 	next_bank = bank ^ FO_RULE_BANK;
-	err = rules_read(pin_dir, bank, &old, &nold);
+	err = rules_read(p, bank, &old, &nold);
 	if (!err)
-		err = rules_read(pin_dir, next_bank, &idle, &nidle);
+		err = rules_read(p, next_bank, &idle, &nidle);
 	if (err)
 		goto out;
-	fd = pins_get(pin_dir, "fo_policy");
+	fd = fo_pins_fd(p, FO_PIN_POLICY);
 	if (fd < 0) {
 		err = fd;
 		goto out;
 	}
 	/* The datapath reads only the bank in force: what a failed restore left in the idle one,
 	 * and the new set written there, are invisible to it until the flip. */
-	shape_delete_all(pin_dir, idle, nidle);
+	shape_delete_all(p, idle, nidle);
 	err = delete_all(fd, idle, nidle);
 	for (i = 0; !err && i < n; i++) {
 		rules[i].id = next_bank + 1 + i;
 		/* A restored rate or quota starts afresh: its state is keyed by the new id. */
-		err = shape_create(pin_dir, &rules[i]);
+		err = shape_create(p, &rules[i]);
 		if (!err && bpf_map_update_elem(fd, &rules[i].id, &rules[i], BPF_NOEXIST))
 			err = -errno;
 	}
 	if (err) {
 		for (i = 0; i < n; i++) {
 			bpf_map_delete_elem(fd, &rules[i].id);
-			shape_delete(pin_dir, rules[i].id);
+			shape_delete(p, rules[i].id);
 		}
 		goto out;
 	}
@@ -790,18 +776,16 @@ int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n)
 		rules[i].id &= ~FO_RULE_BANK;
 	/* nr_rules is a separate word the datapath may read apart from policy_gen: it is only
 	 * "any rules at all?", so it is never 0 while either set may be in force. */
-	err = config_bump(pin_dir, nold > n ? nold : n, 0);
+	err = config_bump(p, nold > n ? nold : n, 0);
 	if (!err)
-		err = config_bump(pin_dir, nold > n ? nold : n, 1); /* the flip: one word */
+		err = config_bump(p, nold > n ? nold : n, 1); /* the flip: one word */
 	if (!err)
-		err = config_bump(pin_dir, n, 0);
+		err = config_bump(p, n, 0);
 	if (!err)
 		err = delete_all(fd, old, nold);
 	if (!err)
-		shape_delete_all(pin_dir, old, nold);
+		shape_delete_all(p, old, nold);
 out:
-	if (fd >= 0)
-		close(fd);
 	free(old);
 	free(idle);
 	return err;

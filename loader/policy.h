@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "flowowner.h"
+#include "pinset.h"
 
 /* Parse "SELECTOR VALUE ACTION..." (argv without "mark add"). Pure: no system state.
  * A cgroup, unit or container selector leaves its path, unit name or container id in
@@ -38,21 +39,21 @@ int policy_split(char *line, char **argv, int max, char *err, size_t errlen);
 void policy_quote(const char *word, size_t len, char *buf, size_t buflen);
 
 /* Add R with a fresh id (written to R->id); -EEXIST if it duplicates rule *dup_id. */
-int policy_add(const char *pin_dir, struct policy_rule *r, __u32 *dup_id);
-int policy_del(const char *pin_dir, __u32 id);
+int policy_add(struct fo_pins *p, struct policy_rule *r, __u32 *dup_id);
+int policy_del(struct fo_pins *p, __u32 id);
 /* Start rule ID's quota count again (and fill its rate's bucket): -ENOENT without the rule,
  * -EINVAL when it has neither rate nor quota. */
-int policy_reset(const char *pin_dir, __u32 id);
+int policy_reset(struct fo_pins *p, __u32 id);
 /* The live state of rule ID's rate and quota; -ENOENT when it has none. */
-int policy_shape_get(const char *pin_dir, __u32 id, struct shape_state *out);
+int policy_shape_get(struct fo_pins *p, __u32 id, struct shape_state *out);
 /* Replace every rule with RULES[0..N) at once: the datapath sees the old set or the new one,
  * never a mix (see FO_RULE_BANK). New ids are written to RULES. The caller holds the pins lock. */
-int policy_replace(const char *pin_dir, struct policy_rule *rules, size_t n);
+int policy_replace(struct fo_pins *p, struct policy_rule *rules, size_t n);
 /* The key in fo_policy (and in flow_value.rule_id, and in any map keyed by rule id) of the rule
  * users call ID: ID with the FO_RULE_BANK bit of the bank in force. */
-int policy_datapath_id(const char *pin_dir, __u32 id, __u32 *key);
+int policy_datapath_id(struct fo_pins *p, __u32 id, __u32 *key);
 /* Every rule in force, by id. *out is malloc'd. Ids here and in policy_add/policy_del are as
  * users see them: without the FO_RULE_BANK bit, so a restore renumbers from 1 in file order. */
-int policy_list(const char *pin_dir, struct policy_rule **out, size_t *n);
+int policy_list(struct fo_pins *p, struct policy_rule **out, size_t *n);
 
 #endif

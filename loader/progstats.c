@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "pins.h"
+#include "pinset.h"
 #include "progstats.h"
 
 int progstats_enabled(void)
@@ -75,26 +76,25 @@ static int link_stat(const char *name, int link_fd, void *data)
 	return 0;
 }
 
-int progstats_read(const char *pin_dir, struct prog_stat **out, size_t *n)
+int progstats_read(struct fo_pins *p, struct prog_stat **out, size_t *n)
 {
 	/* The packet-path programs are pinned as programs; every other one by its link. */
-	static const char *const pinned[] = { "fo_tc_egress", "fo_tc_ingress", "fo_tc_ingress_xdp",
-					       "fo_xdp" };
+	static const char *const pinned[] = { FO_PIN_TC_EGRESS, FO_PIN_TC_INGRESS,
+					       FO_PIN_TC_INGRESS_XDP, FO_PIN_XDP };
 	struct stats_acc a = {};
 	size_t i;
 	int err;
 
 	for (i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
-		int fd = pins_get(pin_dir, pinned[i]);
+		int fd = fo_pins_fd(p, pinned[i]);
 
 		if (fd < 0)
 			continue; /* an older load without XDP */
 		err = stat_add(&a, pinned[i], fd);
-		close(fd);
 		if (err == -ENOMEM)
 			goto fail;
 	}
-	err = pins_for_each_link(pin_dir, link_stat, &a);
+	err = pins_for_each_link(p->dir, link_stat, &a);
 	if (err)
 		goto fail;
 	*out = a.v;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "pinset.h"
 
 #define FO_BPF_STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
 #define FO_BPF_STATS_HINT "sysctl -w kernel.bpf_stats_enabled=1 to measure what each program costs"
@@ -18,8 +19,8 @@ struct prog_stat {
 
 /* Whether the kernel counts program runs now: 1, 0, or -errno if it cannot say. */
 int progstats_enabled(void);
-/* Every program of PIN_DIR (classifier, XDP, and each pinned link's program), by name. *out is
+/* Every program of the pin set P (classifier, XDP, and each pinned link's program), by name. *out is
  * malloc'd. Counters only grow while bpf_stats is on; they are kept while it is off. */
-int progstats_read(const char *pin_dir, struct prog_stat **out, size_t *n);
+int progstats_read(struct fo_pins *p, struct prog_stat **out, size_t *n);
 
 #endif

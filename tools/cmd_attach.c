@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_attach.c — `flowowner attach DEV`: load once, then put the classifier (and XDP) on DEV. */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "cli.h"
 #include "load.h"
 #include "pins.h"
+#include "pinset.h"
 #include "probe.h"
 
 static int load_error(const struct cli *cli, int err, const char *msg)
@@ -27,71 +27,61 @@ static int load_error(const struct cli *cli, int err, const char *msg)
 	return EXIT_RUNTIME;
 }
 
+/* --xdp, --xdp=native (drv) or --xdp=generic (skb): 0 is native, falling back to generic. */
+static int parse_xdp_mode(const char *arg, void *dest)
+{
+	__u32 *mode = dest;
+
+	if (!arg)
+		*mode = 0;
+	else if (!strcmp(arg, "native") || !strcmp(arg, "drv"))
+		*mode = XDP_FLAGS_DRV_MODE;
+	else if (!strcmp(arg, "generic") || !strcmp(arg, "skb"))
+		*mode = XDP_FLAGS_SKB_MODE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 int cmd_attach(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "ingress", no_argument, NULL, 'i' },
-		{ "egress", no_argument, NULL, 'e' },
-		{ "prio", required_argument, NULL, 'P' },
-		{ "xdp", optional_argument, NULL, 'X' },
-		{ "max-flows", required_argument, NULL, 'F' },
-		{ "max-procs", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
+	unsigned long long prio64 = FO_TC_PRIO_DEFAULT, max_flows = 0, max_procs = 0;
+	bool ingress = false, egress = false, xdp = false;
+	__u32 xdp_mode = 0; /* 0: native, else generic */
+	const struct opt opts[] = {
+		{ .name = "ingress", .kind = OPT_FLAG, .dest = &ingress },
+		{ .name = "egress", .kind = OPT_FLAG, .dest = &egress },
+		{ .name = "prio", .kind = OPT_U64, .dest = &prio64, .what = "not a priority (1-65535)",
+		  .min = 1, .max = 0xffff },
+		{ .name = "xdp", .kind = OPT_FUNC_OPTIONAL, .dest = &xdp_mode, .parse = parse_xdp_mode,
+		  .what = "not an XDP mode (native or generic)", .seen = &xdp },
+		{ .name = "max-flows", .kind = OPT_U64, .dest = &max_flows,
+		  .what = "not a capacity (16-16777216)", .min = 16, .max = 1 << 24 },
+		{ .name = "max-procs", .kind = OPT_U64, .dest = &max_procs,
+		  .what = "not a capacity (16-4194304)", .min = 16, .max = 1 << 22 },
+		{ .name = NULL },
 	};
+	const char *dev = NULL;
+	const struct cmd_opts co = { .opts = opts, .args = &dev, .min_args = 1, .max_args = 1,
+				     .too_few = "which device?", .too_many = "one device at a time",
+				     .check = cli_check_dev };
 	struct fo_limits lim = {};
 	struct fo_err e = {}, note = {};
 	struct fo_dev d;
-	unsigned long long v;
-	bool ingress = false, egress = false, xdp = false;
-	bool had_xdp, had_ingress, did_xdp = false, did_ingress = false;
-	__u32 xdp_mode = 0; /* 0: native, else generic */
-	__u16 prio = FO_TC_PRIO_DEFAULT;
-	const char *dev;
+	struct fo_pins pins = { .n = 0 };
+	struct tc_plan ing = { .applied = false }, egr = { .applied = false };
+	bool had_xdp, did_xdp = false;
+	__u16 prio;
 	char msg[256] = "";
-	int opt, err, lock_fd = -1, ret = EXIT_OK;
+	int err, lock_fd = -1, ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'i': ingress = true; break;
-		case 'e': egress = true; break;
-		case 'X':
-			xdp = true;
-			if (!optarg)
-				xdp_mode = 0;
-			else if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
-				xdp_mode = XDP_FLAGS_DRV_MODE;
-			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
-				xdp_mode = XDP_FLAGS_SKB_MODE;
-			else
-				return fo_usage("attach", "--xdp=%s: not an XDP mode (native or generic)", optarg);
-			break;
-		case 'P':
-			if (parse_u64(optarg, 0xffff, &v) || v == 0)
-				return fo_usage("attach", "--prio %s: not a priority (1-65535)", optarg);
-			prio = v;
-			break;
-		case 'F':
-			if (parse_u64(optarg, 1 << 24, &v) || v < 16)
-				return fo_usage("attach", "--max-flows %s: not a capacity (16-16777216)", optarg);
-			lim.max_flows = v;
-			break;
-		case 'R':
-			if (parse_u64(optarg, 1 << 22, &v) || v < 16)
-				return fo_usage("attach", "--max-procs %s: not a capacity (16-4194304)", optarg);
-			lim.max_procs = v;
-			break;
-		default:
-			return fo_usage("attach", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
-		return fo_usage("attach", optind >= argc ? "which device?" : "one device at a time");
-	dev = argv[optind];
-	if (strlen(dev) >= IFNAMSIZ || !*dev)
-		return fo_usage("attach", "%s: not a device name (at most %d characters)", dev,
-				IFNAMSIZ - 1);
+	/* Not needs_loaded: attach is what loads. */
+	ret = cli_parse(cli, "attach", &co, argc, argv);
+	if (ret)
+		return ret;
+	prio = prio64;
+	lim.max_flows = max_flows;
+	lim.max_procs = max_procs;
 	if (!ingress && !egress)
 		ingress = egress = true;
 	/* XDP counts what arrives, but cannot see socket owners nor set marks: the tc ingress
@@ -131,48 +121,44 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		ret = load_error(cli, err, msg);
 		goto out;
 	}
-	/* All or nothing: what this attach adds goes again if a later step fails; what it
-	 * replaces in place was there before and stays. */
-	had_xdp = attach_is_recorded(cli->pin_dir, &d, FO_DIR_XDP);
-	had_ingress = attach_is_recorded(cli->pin_dir, &d, FO_DIR_INGRESS);
+	/* All or nothing: each step's plan says what it added, moved or replaced in place, so a
+	 * later step's failure puts the device back as it was; only when every step succeeded
+	 * do filters an attach at another prio left go. */
+	fo_pins_init(&pins, cli->pin_dir);
+	had_xdp = attach_is_recorded(&pins, &d, FO_DIR_XDP);
 	if (xdp) {
-		err = attach_xdp(cli->pin_dir, &d, xdp_mode, &note, &e);
+		err = attach_xdp(&pins, &d, xdp_mode, &note, &e);
 		if (note.text[0] && !err)
 			fo_warn("%s", note.text);
 		if (err)
 			goto failed;
 		did_xdp = true;
 	}
-	if (ingress) {
-		/* On a device with XDP this is the attribution-only companion. */
-		err = attach_tc(cli->pin_dir, &d, FO_DIR_INGRESS, prio, &e);
-		if (err)
-			goto failed;
-		did_ingress = true;
-	}
-	if (egress) {
-		err = attach_tc(cli->pin_dir, &d, FO_DIR_EGRESS, prio, &e);
-		if (err)
-			goto failed;
-	}
+	/* On a device with XDP, ingress is the attribution-only companion. */
+	if (ingress && attach_tc(&pins, &d, FO_DIR_INGRESS, prio, &ing, &e))
+		goto failed;
+	if (egress && attach_tc(&pins, &d, FO_DIR_EGRESS, prio, &egr, &e))
+		goto failed;
+	attach_tc_finish(&pins, &d, &ing);
+	attach_tc_finish(&pins, &d, &egr);
 	fo_info(cli, "%s: attached%s%s%s", dev, xdp ? " xdp" : "", ingress ? " ingress" : "",
 		egress ? " egress" : "");
 out:
+	fo_pins_close(&pins);
 	pins_unlock(lock_fd);
 	fo_dev_close(&d);
 	return ret;
 failed:
 	fo_warn("%s", e.text);
 	ret = EXIT_RUNTIME;
-	{
+	/* Ingress first: without XDP in front a recorded ingress would count again. */
+	attach_tc_undo(&pins, &d, &egr);
+	attach_tc_undo(&pins, &d, &ing);
+	/* XDP with no companion would leave new flows ownerless: it goes too. */
+	if (did_xdp && !had_xdp) {
 		struct fo_err e2 = {};
 
-		/* Ingress first: without XDP in front a recorded ingress would count again. */
-		if (did_ingress && !had_ingress)
-			detach_tc(cli->pin_dir, &d, FO_DIR_INGRESS, &e2);
-		/* XDP with no companion would leave new flows ownerless: it goes too. */
-		if (did_xdp && !had_xdp)
-			detach_xdp(cli->pin_dir, &d, &e2);
+		detach_xdp(&pins, &d, &e2);
 	}
 	goto out;
 }

@@ -1,50 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_detach.c — `flowowner detach DEV`: take this tool's filters and XDP off DEV, nothing else. */
 #include <errno.h>
-#include <getopt.h>
-#include <net/if.h>
 #include <string.h>
 #include "attach.h"
 #include "cli.h"
 #include "pins.h"
+#include "pinset.h"
 
 int cmd_detach(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "ingress", no_argument, NULL, 'i' },
-		{ "egress", no_argument, NULL, 'e' },
-		{ "xdp", no_argument, NULL, 'X' },
-		{ NULL, 0, NULL, 0 },
+	bool ingress = false, egress = false, xdp = false, xdp_asked, any = false;
+	const struct opt opts[] = {
+		{ .name = "ingress", .kind = OPT_FLAG, .dest = &ingress },
+		{ .name = "egress", .kind = OPT_FLAG, .dest = &egress },
+		{ .name = "xdp", .kind = OPT_FLAG, .dest = &xdp },
+		{ .name = NULL },
 	};
+	const char *dev = NULL;
+	const struct cmd_opts co = { .opts = opts, .needs_loaded = true, .args = &dev,
+				     .min_args = 1, .max_args = 1, .too_few = "which device?",
+				     .too_many = "one device at a time", .check = cli_check_dev };
 	struct fo_err e = {};
 	struct fo_dev d;
-	bool ingress = false, egress = false, xdp = false, xdp_asked, any = false;
-	const char *dev;
-	int opt, err, lock_fd = -1, ret = EXIT_OK, ret_code;
+	struct fo_pins pins;
+	int err, lock_fd = -1, ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'i': ingress = true; break;
-		case 'e': egress = true; break;
-		case 'X': xdp = true; break;
-		default:
-			return fo_usage("detach", "%s: unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
-		return fo_usage("detach", optind >= argc ? "which device?" : "one device at a time");
-	dev = argv[optind];
-	if (strlen(dev) >= IFNAMSIZ || !*dev)
-		return fo_usage("detach", "%s: not a device name", dev);
+	ret = cli_parse(cli, "detach", &co, argc, argv);
+	if (ret)
+		return ret;
 	/* No flag: everything of ours on DEV, XDP included (the ingress companion goes too). */
 	xdp_asked = xdp;
 	if (!ingress && !egress && !xdp)
 		ingress = egress = xdp = true;
-	ret_code = require_loaded(cli);
-	if (ret_code)
-		return ret_code;
 	if (fo_dev_open(&d, cli->netns, dev, &e)) {
 		fo_warn("%s", e.text);
 		return EXIT_RUNTIME;
@@ -55,8 +42,9 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 		fo_dev_close(&d);
 		return EXIT_RUNTIME;
 	}
+	fo_pins_init(&pins, cli->pin_dir);
 	if (ingress) {
-		err = detach_tc(cli->pin_dir, &d, FO_DIR_INGRESS, &e);
+		err = detach_tc(&pins, &d, FO_DIR_INGRESS, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {
@@ -65,7 +53,7 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (egress) {
-		err = detach_tc(cli->pin_dir, &d, FO_DIR_EGRESS, &e);
+		err = detach_tc(&pins, &d, FO_DIR_EGRESS, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {
@@ -75,8 +63,8 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 	}
 	/* Last, so no filter is put back to counting just to be removed. Without --xdp asked
 	 * for, only what we recorded: someone else's program there is none of our business. */
-	if (xdp && (xdp_asked || attach_is_recorded(cli->pin_dir, &d, FO_DIR_XDP))) {
-		err = detach_xdp(cli->pin_dir, &d, &e);
+	if (xdp && (xdp_asked || attach_is_recorded(&pins, &d, FO_DIR_XDP))) {
+		err = detach_xdp(&pins, &d, &e);
 		if (!err)
 			any = true;
 		else if (err != -ENOENT) {
@@ -88,6 +76,7 @@ int cmd_detach(struct cli *cli, int argc, char **argv)
 		fo_warn("%s: flowowner is not attached there", dev);
 		ret = EXIT_RUNTIME;
 	}
+	fo_pins_close(&pins);
 	pins_unlock(lock_fd);
 	fo_dev_close(&d);
 	return ret;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "output.h"
 #include "pins.h"
+#include "pinset.h"
 #include "policy.h"
 
 static const char *const sel_names[] = { "", "pid", "comm", "cgroup", "uid", "exe", "unit",
@@ -193,22 +194,46 @@ static int resolve_rule(struct policy_rule *r, const char *arg, const struct cgr
 	return e;
 }
 
-static int mark_add(struct cli *cli, int argc, char **argv)
+/* The most words a subcommand takes: a rule's selector and every action with its value. */
+#define MAX_WORDS 64
+
+struct parsed_rule {
+	struct policy_rule r;
+	const char *cg; /* a cgroup, unit or container word to resolve */
+};
+
+/* mark add's words, parsed before the loaded check: a bad rule is a usage error either way. */
+static int check_rule(const char *command, const char **args, int nargs, void *ctx)
 {
+	struct parsed_rule *pr = ctx;
+	char err_msg[512];
+
+	if (policy_parse(nargs, (char **)args, &pr->r, &pr->cg, err_msg, sizeof(err_msg)) ||
+	    (pr->r.selector == FO_SEL_EXE && policy_exe_resolve(&pr->r, err_msg, sizeof(err_msg))))
+		return fo_usage(command, "%s", err_msg);
+	return EXIT_OK;
+}
+
+static int mark_add(struct cli *cli, struct fo_pins *p, int argc, char **argv)
+{
+	struct parsed_rule pr;
+	const char *words[MAX_WORDS];
+	const struct cmd_opts co = { .needs_loaded = true, .args = words, .max_args = MAX_WORDS,
+				     .too_many = "a rule of fewer words, please", .check = check_rule,
+				     .ctx = &pr };
 	struct cgroup_table cgt = {};
 	struct policy_rule r;
-	const char *cg = NULL;
+	const char *cg;
 	char err_msg[512];
 	__u32 dup = 0;
 	int err, lock_fd = -1, ret;
 
-	if (policy_parse(argc, argv, &r, &cg, err_msg, sizeof(err_msg)))
-		return fo_usage("mark", "%s", err_msg);
-	if (r.selector == FO_SEL_EXE && policy_exe_resolve(&r, err_msg, sizeof(err_msg)))
-		return fo_usage("mark", "%s", err_msg);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "mark", &co, argc, argv);
 	if (ret)
 		return ret;
+	argv++; /* the rule's words, as parsed */
+	r = pr.r;
+	cg = pr.cg;
 	cgroup_table_load(&cgt);
 	err = resolve_rule(&r, cg, &cgt, err_msg, sizeof(err_msg));
 	if (err) {
@@ -217,7 +242,7 @@ static int mark_add(struct cli *cli, int argc, char **argv)
 	}
 	err = pins_lock(cli->pin_dir, &lock_fd);
 	if (!err)
-		err = policy_add(cli->pin_dir, &r, &dup);
+		err = policy_add(p, &r, &dup);
 	pins_unlock(lock_fd);
 	if (err == -EEXIST)
 		ret = fo_usage("mark", "%s %s: duplicates rule %u (delete it first)", argv[0], argv[1], dup);
@@ -243,21 +268,29 @@ static int mark_add(struct cli *cli, int argc, char **argv)
 
 /* `mark del ID` and `mark reset ID`: the id checked, then FN under the pins lock. Returns an
  * exit code for a usage or load error, else 0 with FN's result in *ERR. */
-static int on_rule_id(struct cli *cli, int argc, char **argv, const char *verb,
-		      int (*fn)(const char *pin_dir, __u32 id), unsigned long long *id, int *err)
+static int check_rule_id(const char *command, const char **args, int nargs, void *ctx)
 {
+	if (parse_u64(args[0], FO_RULE_BANK - 1, ctx) || !*(unsigned long long *)ctx)
+		return fo_usage(command, "%s: not a rule id", args[0]);
+	return EXIT_OK;
+}
+
+static int on_rule_id(struct cli *cli, struct fo_pins *p, int argc, char **argv,
+		      const char *one_id, int (*fn)(struct fo_pins *p, __u32 id),
+		      unsigned long long *id, int *err)
+{
+	const char *word;
+	const struct cmd_opts co = { .needs_loaded = true, .args = &word, .min_args = 1,
+				     .max_args = 1, .too_few = one_id, .too_many = one_id,
+				     .check = check_rule_id, .ctx = id };
 	int lock_fd = -1, ret;
 
-	if (argc != 1)
-		return fo_usage("mark", "%s takes one rule id", verb);
-	if (parse_u64(argv[0], FO_RULE_BANK - 1, id) || !*id)
-		return fo_usage("mark", "%s: not a rule id", argv[0]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "mark", &co, argc, argv);
 	if (ret)
 		return ret;
 	*err = pins_lock(cli->pin_dir, &lock_fd);
 	if (!*err)
-		*err = fn(cli->pin_dir, *id);
+		*err = fn(p, *id);
 	pins_unlock(lock_fd);
 	if (*err == -ENOENT) {
 		fo_warn("rule %llu: no such rule", *id);
@@ -266,12 +299,12 @@ static int on_rule_id(struct cli *cli, int argc, char **argv, const char *verb,
 	return EXIT_OK;
 }
 
-static int mark_del(struct cli *cli, int argc, char **argv)
+static int mark_del(struct cli *cli, struct fo_pins *p, int argc, char **argv)
 {
 	unsigned long long id = 0;
 	int err = 0, ret;
 
-	ret = on_rule_id(cli, argc, argv, "del", policy_del, &id, &err);
+	ret = on_rule_id(cli, p, argc, argv, "del takes one rule id", policy_del, &id, &err);
 	if (ret)
 		return ret;
 	if (err) {
@@ -281,12 +314,12 @@ static int mark_del(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int mark_reset(struct cli *cli, int argc, char **argv)
+static int mark_reset(struct cli *cli, struct fo_pins *p, int argc, char **argv)
 {
 	unsigned long long id = 0;
 	int err = 0, ret;
 
-	ret = on_rule_id(cli, argc, argv, "reset", policy_reset, &id, &err);
+	ret = on_rule_id(cli, p, argc, argv, "reset takes one rule id", policy_reset, &id, &err);
 	if (ret)
 		return ret;
 	if (err == -EINVAL)
@@ -299,17 +332,16 @@ static int mark_reset(struct cli *cli, int argc, char **argv)
 }
 
 /* The rules in force and the cgroup table that names theirs, for list and save. An exit code. */
-static int rules_named(struct cli *cli, int argc, char **argv, struct policy_rule **rules,
+static int rules_named(struct cli *cli, struct fo_pins *p, int argc, char **argv, struct policy_rule **rules,
 		       size_t *n, struct cgroup_table *cgt)
 {
+	const struct cmd_opts co = { .needs_loaded = true };
 	int err, ret;
 
-	if (argc)
-		return fo_usage("mark", "%s: unexpected argument", argv[0]);
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "mark", &co, argc, argv);
 	if (ret)
 		return ret;
-	err = policy_list(cli->pin_dir, rules, n);
+	err = policy_list(p, rules, n);
 	if (err) {
 		fo_warn("%s: cannot read the policy: %s", cli->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
@@ -318,7 +350,7 @@ static int rules_named(struct cli *cli, int argc, char **argv, struct policy_rul
 	return EXIT_OK;
 }
 
-static int mark_list(struct cli *cli, int argc, char **argv)
+static int mark_list(struct cli *cli, struct fo_pins *p, int argc, char **argv)
 {
 	struct cgroup_table cgt = {};
 	struct policy_rule *rules = NULL;
@@ -326,14 +358,14 @@ static int mark_list(struct cli *cli, int argc, char **argv)
 	size_t n = 0, i;
 	int ret;
 
-	ret = rules_named(cli, argc, argv, &rules, &n, &cgt);
+	ret = rules_named(cli, p, argc, argv, &rules, &n, &cgt);
 	if (ret)
 		return ret;
 	rows = json_array();
 	for (i = 0; i < n; i++) {
 		struct shape_state st;
 		bool shaped = (rules[i].actions & FO_ACT_SHAPE) &&
-			      !policy_shape_get(cli->pin_dir, rules[i].id, &st);
+			      !policy_shape_get(p, rules[i].id, &st);
 
 		json_array_append_new(rows, rule_row(&rules[i], &cgt, shaped ? &st : NULL));
 	}
@@ -383,7 +415,7 @@ static int rule_line(const struct policy_rule *r, const struct cgroup_table *cg,
 	return 0;
 }
 
-static int mark_save(struct cli *cli, int argc, char **argv)
+static int mark_save(struct cli *cli, struct fo_pins *p, int argc, char **argv)
 {
 	struct cgroup_table cgt = {};
 	struct policy_rule *rules = NULL;
@@ -391,7 +423,7 @@ static int mark_save(struct cli *cli, int argc, char **argv)
 	size_t n = 0, i;
 	int ret;
 
-	ret = rules_named(cli, argc, argv, &rules, &n, &cgt);
+	ret = rules_named(cli, p, argc, argv, &rules, &n, &cgt);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -484,25 +516,26 @@ static int read_rules(FILE *f, const char *name, const struct cgroup_table *cgt,
 	return ret;
 }
 
-static int mark_restore(struct cli *cli, int argc, char **argv)
+static int mark_restore(struct cli *cli, struct fo_pins *p, int argc, char **argv)
 {
 	static struct policy_rule rules[FO_MAX_RULES];
 	static int lines_of[FO_MAX_RULES];
 	struct cgroup_table cgt = {};
-	const char *name;
+	const char *name, *file;
+	const struct cmd_opts co = { .needs_loaded = true, .args = &file, .min_args = 1,
+				     .max_args = 1, .too_few = "restore takes one FILE (- for stdin)",
+				     .too_many = "restore takes one FILE (- for stdin)" };
 	size_t n = 0;
 	int err, lock_fd = -1, ret;
 	FILE *f;
 
-	if (argc != 1)
-		return fo_usage("mark", "restore takes one FILE (- for stdin)");
-	ret = require_loaded(cli);
+	ret = cli_parse(cli, "mark", &co, argc, argv);
 	if (ret)
 		return ret;
-	name = strcmp(argv[0], "-") ? argv[0] : "stdin";
-	f = strcmp(argv[0], "-") ? fopen(argv[0], "re") : stdin;
+	name = strcmp(file, "-") ? file : "stdin";
+	f = strcmp(file, "-") ? fopen(file, "re") : stdin;
 	if (!f) {
-		fo_warn("%s: %s", argv[0], strerror(errno));
+		fo_warn("%s: %s", file, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	cgroup_table_load(&cgt);
@@ -514,7 +547,7 @@ static int mark_restore(struct cli *cli, int argc, char **argv)
 		return ret;
 	err = pins_lock(cli->pin_dir, &lock_fd);
 	if (!err)
-		err = policy_replace(cli->pin_dir, rules, n);
+		err = policy_replace(p, rules, n);
 	pins_unlock(lock_fd);
 	if (err) {
 		fo_warn("%s: cannot replace the rules: %s", cli->pin_dir, strerror(-err));
@@ -526,19 +559,28 @@ static int mark_restore(struct cli *cli, int argc, char **argv)
 
 int cmd_mark(struct cli *cli, int argc, char **argv)
 {
+	static const struct {
+		const char *name, *alias;
+		int (*run)(struct cli *cli, struct fo_pins *p, int argc, char **argv);
+	} subs[] = {
+		{ "add", NULL, mark_add },	   { "del", "delete", mark_del },
+		{ "list", "show", mark_list },	   { "reset", NULL, mark_reset },
+		{ "save", NULL, mark_save },	   { "restore", NULL, mark_restore },
+	};
+	struct fo_pins pins;
+	size_t i;
+	int ret;
+
 	if (argc < 2)
 		return fo_usage("mark", "add, del, list, reset, save or restore?");
-	if (!strcmp(argv[1], "save"))
-		return mark_save(cli, argc - 2, argv + 2);
-	if (!strcmp(argv[1], "restore"))
-		return mark_restore(cli, argc - 2, argv + 2);
-	if (!strcmp(argv[1], "add"))
-		return mark_add(cli, argc - 2, argv + 2);
-	if (!strcmp(argv[1], "del") || !strcmp(argv[1], "delete"))
-		return mark_del(cli, argc - 2, argv + 2);
-	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "show"))
-		return mark_list(cli, argc - 2, argv + 2);
-	if (!strcmp(argv[1], "reset"))
-		return mark_reset(cli, argc - 2, argv + 2);
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) && (!subs[i].alias || strcmp(argv[1], subs[i].alias)))
+			continue;
+		/* One pin set for the whole subcommand: each map opened once, not per rule. */
+		fo_pins_init(&pins, cli->pin_dir);
+		ret = subs[i].run(cli, &pins, argc - 1, argv + 1); /* ARGV[0]: the subcommand */
+		fo_pins_close(&pins);
+		return ret;
+	}
 	return fo_usage("mark", "%s: unknown subcommand (add, del, list, reset, save, restore)", argv[1]);
 }

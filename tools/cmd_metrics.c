@@ -117,6 +117,8 @@ static struct dev_total *dev_find(struct dev_total *d, size_t *n, size_t cap, co
 static void cost_families(json_t *fams, const char *pin_dir)
 {
 	struct prog_stat *st = NULL;
+	struct fo_pins pins;
+	int err;
 	json_t *on, *runs, *time, *per;
 	size_t n = 0, i;
 	int enabled = progstats_enabled();
@@ -124,7 +126,12 @@ static void cost_families(json_t *fams, const char *pin_dir)
 	on = family(fams, "flowowner_bpf_stats_enabled", "gauge",
 		    "1 when the kernel counts program run time; 0: " FO_BPF_STATS_HINT ".");
 	sample(on, json_object(), enabled == 1);
-	if (enabled != 1 || progstats_read(pin_dir, &st, &n))
+	if (enabled != 1)
+		return;
+	fo_pins_init(&pins, pin_dir);
+	err = progstats_read(&pins, &st, &n);
+	fo_pins_close(&pins);
+	if (err)
 		return;
 	runs = family(fams, "flowowner_program_runs_total", "counter",
 		      "Runs of a flowowner BPF program while kernel.bpf_stats_enabled was on.");

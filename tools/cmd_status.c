@@ -130,7 +130,7 @@ static const char *att_mode(const struct attach_rec *r, __u32 companion_id)
  * kernel.bpf_stats_enabled is on (the counters stand still while it is off, so a figure then
  * would describe some earlier time). Off, the object says how to turn it on.
  */
-static json_t *programs_json(const char *pin_dir)
+static json_t *programs_json(struct fo_pins *pins)
 {
 	json_t *o = json_object(), *arr = json_array();
 	struct prog_stat *st = NULL;
@@ -143,7 +143,7 @@ static json_t *programs_json(const char *pin_dir)
 		json_object_set_new(o, "hint", json_string(FO_BPF_STATS_HINT));
 		return o;
 	}
-	if (progstats_read(pin_dir, &st, &n))
+	if (progstats_read(pins, &st, &n))
 		return o;
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I,s:f}", "name", st[i].name,
@@ -272,7 +272,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 				    json_integer(counters[FO_STAT_FLOWS_NEW] > flows_entries
 						 ? (json_int_t)(counters[FO_STAT_FLOWS_NEW] - flows_entries) : 0));
 	json_object_set_new(root, "counters", cnt);
-	json_object_set_new(root, "cost", programs_json(cli->pin_dir));
+	json_object_set_new(root, "cost", programs_json(&pins));
 
 	if (cli->json) {
 		out_json(root, cli->pretty);

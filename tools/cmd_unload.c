@@ -6,14 +6,20 @@
 #include "attach.h"
 #include "cli.h"
 #include "pins.h"
+#include "pinset.h"
 
 int cmd_unload(struct cli *cli, int argc, char **argv)
 {
+	/* Not needs_loaded: unloading nothing is already done. */
+	static const struct opt none[] = { { .name = NULL } };
+	static const struct cmd_opts co = { .opts = none };
 	struct fo_err e = {};
-	int err, lock_fd = -1, ret = EXIT_OK;
+	struct fo_pins pins;
+	int err, lock_fd = -1, ret;
 
-	if (argc > 1)
-		return fo_usage("unload", "%s: unexpected argument", argv[1]);
+	ret = cli_parse(cli, "unload", &co, argc, argv);
+	if (ret)
+		return ret;
 	if (access(cli->pin_dir, F_OK)) {
 		if (errno == EACCES) {
 			fo_warn("%s: permission denied", cli->pin_dir);
@@ -28,7 +34,9 @@ int cmd_unload(struct cli *cli, int argc, char **argv)
 		fo_warn("%s: cannot lock: %s", cli->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	err = detach_all(cli->pin_dir, &e);
+	fo_pins_init(&pins, cli->pin_dir);
+	err = detach_all(&pins, &e);
+	fo_pins_close(&pins);
 	if (err) {
 		fo_warn("%s", e.text[0] ? e.text : strerror(-err));
 		ret = EXIT_RUNTIME;

@@ -204,3 +204,20 @@ test_xdp_mode_switch_that_fails_keeps_the_old_mode() {
 	assert_eq "$(fo -j status | pyjson 'print(sorted((a["direction"], a.get("mode")) for a in d["attachments"]))')" \
 		"$status" "status after the failed switch"
 }
+
+# Repeating attach with another --prio moves the filters: the device ends with one filter of ours
+# per direction, the recorded one, so detach (and unload) take everything off.
+test_reattach_with_another_prio_moves_the_filters() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	fo -n "$NS_A" attach veth0 --prio 777 || fail "attach at prio 777" || return 1
+	assert_eq "$(count_ours "$NS_A" ingress) $(count_ours "$NS_A" egress)" "1 1" "filters of ours" || return 1
+	in_a tc filter show dev veth0 egress | grep -q 'pref 777 bpf' || fail "egress not at 777" || return 1
+	in_a tc filter show dev veth0 ingress | grep -q 'pref 777 bpf' || fail "ingress not at 777" || return 1
+	assert_eq "$(fo -j status | pyjson 'print(sorted(a["prio"] for a in d["attachments"]))')" \
+		"[777, 777]" "recorded prios" || return 1
+	fo -n "$NS_A" detach veth0 || fail "detach" || return 1
+	assert_eq "$(count_ours "$NS_A" ingress) $(count_ours "$NS_A" egress)" "0 0" "filters after detach" || return 1
+	in_a tc qdisc show dev veth0 | grep -q clsact && fail "clsact left behind"
+	return 0
+}
