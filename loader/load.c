@@ -222,7 +222,12 @@ int load_all(const char *pin_dir, const struct fo_limits *lim, char *err_msg, si
 	/* Not loaded, yet pins may be there: a load that died part way (SIGKILL, OOM, power)
 	 * before the classifier's pin, which is pinned last, said it was complete. Under the
 	 * lock nobody else is loading, so what is there is that dead load's: it goes, and
-	 * this load starts clean instead of failing on "File exists". */
+	 * this load starts clean instead of failing on "File exists". Unless it is not ours
+	 * at all: another version's pins (no fo_tc_egress of this name, another stamp), or
+	 * another tool's, are refused and left alone. */
+	err = pins_check_unfinished(pin_dir, err_msg, errlen);
+	if (err)
+		return err;
 	err = pins_clear(pin_dir);
 	if (err) {
 		snprintf(err_msg, errlen, "cannot remove the pins of an unfinished load: %s", strerror(-err));

@@ -158,6 +158,57 @@ int pins_clear(const char *pin_dir)
 	return err;
 }
 
+int pins_check_unfinished(const char *pin_dir, char *why, size_t len)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), zero = 0;
+	struct fo_config cfg = {};
+	struct dirent *de;
+	DIR *d;
+	int fd, err = 0;
+
+	d = opendir(pin_dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (de = readdir(d))) {
+		/* What flowowner pins: fo_* maps and programs, link_* tracing links, and one
+		 * directory, watch's lock. Anything else is someone else's. */
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || de->d_type == DT_DIR ||
+		    !strncmp(de->d_name, "fo_", 3) ||
+		    !strncmp(de->d_name, FO_PIN_LINK_PREFIX, strlen(FO_PIN_LINK_PREFIX)))
+			continue;
+		snprintf(why, len, "holds %s, which flowowner does not pin: not a flowowner pin dir "
+			 "(remove what is there, or choose another --pin-dir)", de->d_name);
+		err = -ENOTEMPTY;
+	}
+	closedir(d);
+	if (err)
+		return err;
+	fd = pins_get(pin_dir, FO_PIN_CONFIG);
+	if (fd < 0)
+		return 0; /* the load died before the tables: nothing says whose, all of it ours */
+	/* Another layout of fo_config is another version's, whatever it says. */
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len) ||
+	    info.value_size != sizeof(struct fo_config)) {
+		snprintf(why, len, "%s has another layout (%u-byte value, this flowowner's is %zu): "
+			 "pinned by another flowowner version; run 'flowowner unload' first",
+			 FO_PIN_CONFIG, info.value_size, sizeof(struct fo_config));
+		err = -ESTALE;
+	} else if (bpf_map_lookup_elem(fd, &zero, &cfg)) {
+		err = -errno;
+		snprintf(why, len, "%s: %s", FO_PIN_CONFIG, strerror(errno));
+	} else if (cfg.version && cfg.version != FO_VERSION_STAMP) {
+		/* 0: our dead load, before it stamped the table; any other stamp is a version's
+		 * that pins differently (its classifier under another name, say), not a load
+		 * of ours to finish. */
+		snprintf(why, len, "pinned by another flowowner version (layout stamp %u, this "
+			 "one's is %u): run 'flowowner unload' first", cfg.version, FO_VERSION_STAMP);
+		err = -ESTALE;
+	}
+	close(fd);
+	return err;
+}
+
 int pins_remove(const char *pin_dir)
 {
 	int err = pins_clear(pin_dir);

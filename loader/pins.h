@@ -23,6 +23,10 @@ int pins_get(const char *pin_dir, const char *name);
 int pins_check_version(const char *pin_dir);
 /* PIN_DIR/NAME into BUF; -ENAMETOOLONG if it does not fit. */
 int pins_path(char *buf, size_t len, const char *dir, const char *name);
+/* PIN_DIR is not loaded (pins_loaded false): whether what is in it is a load of ours that died
+ * part way (0: pins_clear may take it), or something to refuse, with WHY saying what: a name
+ * flowowner never pins (-ENOTEMPTY), or fo_config of another layout or stamp (-ESTALE). */
+int pins_check_unfinished(const char *pin_dir, char *why, size_t len);
 /* Unlink every entry of PIN_DIR, leaving the dir (and the lock held on it). */
 int pins_clear(const char *pin_dir);
 /* Remove every pin (links detach as their last reference goes) and the dir. */

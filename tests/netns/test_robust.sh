@@ -38,6 +38,43 @@ test_stale_pins_from_older_version_are_explained() {
 	assert_eq "$(count_ours "$NS_A" egress)" 0 "filters after unload"
 }
 
+# An older flowowner whose classifier pins under another name leaves no fo_tc_egress: that is
+# not a load of ours that died part way, to be cleared and done again, but another version's
+# pins, which stay, refused with the dir and the cause named.
+test_older_version_pins_without_the_classifier_pin_are_refused_not_cleared() {
+	setup_pair || return 1
+	have_cmd bpftool || skip "bpftool missing"
+	fo -n "$NS_A" attach veth0 || return 1
+	bpftool map update pinned "$PIN/fo_config" key 0 0 0 0 value 1 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 ||
+		fail "rewrite the stamp" || return 1
+	rm "$PIN/fo_tc_egress" || return 1
+	assert_rc 1 fo -n "$NS_A" attach veth0 || return 1
+	assert_contains "$ERR" "$PIN" "the pin dir is named" || return 1
+	assert_contains "$ERR" "another flowowner version" "the cause" || return 1
+	assert_contains "$ERR" "unload" "says what to do" || return 1
+	[ -e "$PIN/fo_config" ] && [ -e "$PIN/fo_flows" ] && [ -e "$PIN/link_fo_fork" ] ||
+		fail "the other version's pins were removed: $(ls "$PIN" 2>/dev/null | tr '\n' ' ')" || return 1
+	assert_eq "$(count_ours "$NS_A" ingress) $(count_ours "$NS_A" egress)" "1 1" "its filters stay" || return 1
+	assert_rc 0 fo unload || return 1
+	[ -e "$PIN" ] && fail "unload left the old pins"
+	assert_eq "$(count_ours "$NS_A" ingress) $(count_ours "$NS_A" egress)" "0 0" "filters after unload"
+}
+
+# A pin dir holding what flowowner never pins is another tool's: refused, and nothing removed.
+test_foreign_pins_in_the_pin_dir_are_refused_not_cleared() {
+	setup_pair || return 1
+	have_cmd bpftool || skip "bpftool missing"
+	mkdir -p "$PIN" || return 1
+	bpftool map create "$PIN/other_tool_map" type array key 4 value 4 entries 1 name other_map ||
+		fail "pin a foreign map" || return 1
+	assert_rc 1 fo -n "$NS_A" attach veth0 || return 1
+	assert_contains "$ERR" "$PIN" "the pin dir is named" || return 1
+	assert_contains "$ERR" "other_tool_map" "the foreign pin is named" || return 1
+	[ -e "$PIN/other_tool_map" ] || fail "the foreign pin was removed" || return 1
+	[ -e "$PIN/fo_flows" ] && fail "loaded beside it" && return 1
+	assert_eq "$(count_ours "$NS_A" egress)" 0 "no filter"
+}
+
 test_pin_dir_not_on_bpffs_is_refused_and_left_alone() {
 	local dir="/tmp/fo-notbpf-$TEST_ID"
 	setup_pair || return 1
