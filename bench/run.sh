@@ -70,12 +70,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# kernel.bpf_stats_enabled on for a measurement; cleanup restores it too if the bench dies meanwhile.
+# BPF run-time stats on for a measurement: the sysctl, and a BPF_ENABLE_STATS fd held by
+# bench/statsfd, which keeps them on even if another user of the machine writes the sysctl back
+# to 0 meanwhile. Cleanup restores the sysctl and ends the holder if the bench dies.
+_stats_holder=""
 stats_on() {
 	_stats_saved=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
+	if [ -x "$BIN/statsfd" ]; then
+		"$BIN/statsfd" >"$RES/statsfd.out" &
+		_stats_holder=$!
+		_pids+=("$_stats_holder")
+		wait_ready "$RES/statsfd.out" || log "statsfd: no BPF_ENABLE_STATS, the sysctl alone"
+	fi
 }
 stats_restore() {
+	[ -n "$_stats_holder" ] && stop "$_stats_holder"
+	_stats_holder=""
 	sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
 	_stats_saved=""
 }
