@@ -154,9 +154,11 @@ def http():
         for mode, label in (("keepalive", "keep-alive"), ("close", "Connection: close")):
             m = {c: med([rpc[(mode, c, q)] for q in rounds if (mode, c, q) in rpc])
                  for c in ("off", "empty", "on")}
-            per = lambda c: med([rpc[(mode, c, q)] / rpc[(mode, "off", q)] for q in rounds
-                                 if (mode, c, q) in rpc and (mode, "off", q) in rpc])
-            out.append("| %s | %.0f | %.0f | %.0f | %.3f | %.3f |"
+            rr = lambda c: [rpc[(mode, c, q)] / rpc[(mode, "off", q)] for q in rounds
+                            if (mode, c, q) in rpc and (mode, "off", q) in rpc]
+            per = lambda c: "%.3f (rounds %.2f-%.2f)" % (med(rr(c)), min(rr(c)), max(rr(c))) \
+                if rr(c) else "nan"
+            out.append("| %s | %.0f | %.0f | %.0f | %s | %s |"
                        % (label, m["off"], m["empty"], m["on"], per("empty"), per("on")))
         out.append("")
     st = rows("http_stats.tsv")
