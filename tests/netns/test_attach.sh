@@ -221,3 +221,19 @@ test_reattach_with_another_prio_moves_the_filters() {
 	in_a tc qdisc show dev veth0 | grep -q clsact && fail "clsact left behind"
 	return 0
 }
+
+# ...and a move to another prio that fails at the second direction moves nothing: the first
+# direction goes back to its old prio, its record with it.
+test_prio_move_failing_at_the_second_direction_leaves_the_device_as_it_was() {
+	setup_pair || return 1
+	fo -n "$NS_A" attach veth0 || return 1
+	in_a tc filter add dev veth0 egress prio 777 protocol all u32 match u32 0 0 classid 1:1 || return 1
+	local before status
+	before=$(device_state)
+	status=$(fo -j status | pyjson 'print(sorted((a["direction"], a["prio"]) for a in d["attachments"]))')
+	assert_rc 1 fo -n "$NS_A" attach veth0 --prio 777 || return 1
+	assert_contains "$ERR" "veth0" "the device is named" || return 1
+	assert_eq "$(device_state)" "$before" "tc state after the failed move" || return 1
+	assert_eq "$(fo -j status | pyjson 'print(sorted((a["direction"], a["prio"]) for a in d["attachments"]))')" \
+		"$status" "records after the failed move"
+}
