@@ -137,6 +137,29 @@ out:
 	return err;
 }
 
+/* A packet-path object, opened: loaded with the limits, its two programs pinned. WHAT names
+ * it in messages. */
+static int load_packet(struct bpf_object_skeleton *skel, struct bpf_map *flows,
+		       struct bpf_map *procs, struct bpf_program *a, struct bpf_program *b,
+		       const char *what, const char *pin_dir, const struct fo_limits *lim,
+		       char *err_msg, size_t errlen)
+{
+	int err;
+
+	set_limits(flows, procs, lim);
+	err = bpf_object__load_skeleton(skel);
+	if (err) {
+		snprintf(err_msg, errlen, "%s object: load failed (run with -v for the verifier log)", what);
+		return err;
+	}
+	err = pin_prog(a, pin_dir);
+	if (!err)
+		err = pin_prog(b, pin_dir);
+	if (err)
+		snprintf(err_msg, errlen, "%s programs: pin failed", what);
+	return err;
+}
+
 static int load_classifier(const char *pin_dir, const struct fo_limits *lim, char *err_msg,
 			   size_t errlen)
 {
@@ -149,18 +172,9 @@ static int load_classifier(const char *pin_dir, const struct fo_limits *lim, cha
 		snprintf(err_msg, errlen, "classifier object: open failed");
 		return -errno ? -errno : -EINVAL;
 	}
-	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
-	err = classifier__load(skel);
-	if (err) {
-		snprintf(err_msg, errlen, "classifier object: load failed (run with -v for the verifier log)");
-		goto out;
-	}
-	err = pin_prog(skel->progs.fo_tc_ingress, pin_dir);
-	if (!err)
-		err = pin_prog(skel->progs.fo_tc_egress, pin_dir);
-	if (err)
-		snprintf(err_msg, errlen, "classifier programs: pin failed");
-out:
+	err = load_packet(skel->skeleton, skel->maps.fo_flows, skel->maps.fo_procs,
+			  skel->progs.fo_tc_ingress, skel->progs.fo_tc_egress, "classifier", pin_dir,
+			  lim, err_msg, errlen);
 	classifier__destroy(skel);
 	return err;
 }
@@ -177,18 +191,9 @@ static int load_xdp(const char *pin_dir, const struct fo_limits *lim, char *err_
 		snprintf(err_msg, errlen, "xdp object: open failed");
 		return -errno ? -errno : -EINVAL;
 	}
-	set_limits(skel->maps.fo_flows, skel->maps.fo_procs, lim);
-	err = xdp__load(skel);
-	if (err) {
-		snprintf(err_msg, errlen, "xdp object: load failed (run with -v for the verifier log)");
-		goto out;
-	}
-	err = pin_prog(skel->progs.fo_xdp, pin_dir);
-	if (!err)
-		err = pin_prog(skel->progs.fo_tc_ingress_xdp, pin_dir);
-	if (err)
-		snprintf(err_msg, errlen, "xdp programs: pin failed");
-out:
+	err = load_packet(skel->skeleton, skel->maps.fo_flows, skel->maps.fo_procs,
+			  skel->progs.fo_xdp, skel->progs.fo_tc_ingress_xdp, "xdp", pin_dir, lim,
+			  err_msg, errlen);
 	xdp__destroy(skel);
 	return err;
 }

@@ -174,7 +174,7 @@ int pins_check_unfinished(const char *pin_dir, char *why, size_t len)
 		/* What flowowner pins: fo_* maps and programs, link_* tracing links, and one
 		 * directory, watch's lock. Anything else is someone else's. */
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || de->d_type == DT_DIR ||
-		    !strncmp(de->d_name, "fo_", 3) ||
+		    !strncmp(de->d_name, FO_PIN_PREFIX, strlen(FO_PIN_PREFIX)) ||
 		    !strncmp(de->d_name, FO_PIN_LINK_PREFIX, strlen(FO_PIN_LINK_PREFIX)))
 			continue;
 		snprintf(why, len, "holds %s, which flowowner does not pin: not a flowowner pin dir "
