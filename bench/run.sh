@@ -81,7 +81,7 @@ stats_on() {
 		"$BIN/statsfd" >"$RES/statsfd.out" &
 		_stats_holder=$!
 		_pids+=("$_stats_holder")
-		wait_ready "$RES/statsfd.out" || log "statsfd: no BPF_ENABLE_STATS, the sysctl alone"
+		wait_ready "$RES/statsfd.out" "$_stats_holder" || log "statsfd: no BPF_ENABLE_STATS, the sysctl alone"
 	fi
 }
 stats_restore() {
@@ -104,10 +104,16 @@ bg() {
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
-# Wait for a helper that prints "ready N" into FILE (up to 60 s: forking 10k processes takes a while).
-wait_ready() {
+# Wait for a helper that prints "ready N" into FILE (up to 60 s: forking 10k processes takes a
+# while); with PID, not past that helper's exit.
+wait_ready() { # FILE [PID]
 	local t=600
-	while [ "$t" -gt 0 ]; do grep -q '^ready' "$1" 2>/dev/null && return 0; sleep 0.1; t=$((t - 1)); done
+	while [ "$t" -gt 0 ]; do
+		grep -q '^ready' "$1" 2>/dev/null && return 0
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
+		sleep 0.1
+		t=$((t - 1))
+	done
 	return 1
 }
 
