@@ -212,7 +212,7 @@ static int tc_plan_apply(struct fo_pins *p, struct fo_dev *d, struct tc_plan *pl
 int attach_tc(struct fo_pins *p, struct fo_dev *d, enum fo_dir dir, __u16 prio,
 	      struct tc_plan *plan, struct fo_err *e)
 {
-	struct tc_plan own;
+	struct tc_plan own = { .applied = false };
 	struct tc_plan *pl = plan ? plan : &own;
 	int err;
 

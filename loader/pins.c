@@ -202,7 +202,8 @@ int pins_check_unfinished(const char *pin_dir, char *why, size_t len)
 		 * that pins differently (its classifier under another name, say), not a load
 		 * of ours to finish. */
 		snprintf(why, len, "pinned by another flowowner version (layout stamp %u, this "
-			 "one's is %u): run 'flowowner unload' first", cfg.version, FO_VERSION_STAMP);
+			 "one's is %u): run 'flowowner unload' first", cfg.version,
+			 (unsigned int)FO_VERSION_STAMP);
 		err = -ESTALE;
 	}
 	close(fd);

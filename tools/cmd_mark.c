@@ -216,7 +216,7 @@ static int check_rule(const char *command, const char **args, int nargs, void *c
 
 static int mark_add(struct cli *cli, struct fo_pins *p, int argc, char **argv)
 {
-	struct parsed_rule pr;
+	struct parsed_rule pr = { .cg = NULL };
 	const char *words[MAX_WORDS];
 	const struct cmd_opts co = { .needs_loaded = true, .args = words, .max_args = MAX_WORDS,
 				     .too_many = "a rule of fewer words, please", .check = check_rule,
@@ -279,7 +279,7 @@ static int on_rule_id(struct cli *cli, struct fo_pins *p, int argc, char **argv,
 		      const char *one_id, int (*fn)(struct fo_pins *p, __u32 id),
 		      unsigned long long *id, int *err)
 {
-	const char *word;
+	const char *word = NULL;
 	const struct cmd_opts co = { .needs_loaded = true, .args = &word, .min_args = 1,
 				     .max_args = 1, .too_few = one_id, .too_many = one_id,
 				     .check = check_rule_id, .ctx = id };
@@ -521,7 +521,7 @@ static int mark_restore(struct cli *cli, struct fo_pins *p, int argc, char **arg
 	static struct policy_rule rules[FO_MAX_RULES];
 	static int lines_of[FO_MAX_RULES];
 	struct cgroup_table cgt = {};
-	const char *name, *file;
+	const char *name, *file = ""; /* set by cli_parse (min_args 1) */
 	const struct cmd_opts co = { .needs_loaded = true, .args = &file, .min_args = 1,
 				     .max_args = 1, .too_few = "restore takes one FILE (- for stdin)",
 				     .too_many = "restore takes one FILE (- for stdin)" };
