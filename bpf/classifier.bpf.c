@@ -183,9 +183,9 @@ static __always_inline void sock_flow_sync(struct __sk_buff *skb, struct sock_ow
 		 * in the attached namespaces (a bridged packet can carry one from elsewhere). */
 		if (!ksk || ksk->__sk_common.skc_net.net->net_cookie != k->netns_cookie)
 			return;
-		id = bpf_get_socket_cookie(skb);
-		if (!id)
-			return;
+		/* The socket's cookie and a count of its bindings: a reader that saw this socket's
+		 * part for the entry before (evicted, made again) cannot add it to this one. */
+		id = bpf_get_socket_cookie(skb) << 8 | ((sf->id + 1) & 0xff);
 		sf->state = 0;
 		sf->key = *k;
 		sf->tx_packets = 0;

@@ -138,7 +138,7 @@ struct owner {
  */
 struct sock_flow {
 	struct flow_key key;
-	__u64 id;         /* the socket's cookie: flow_value.sock_id of the flow it counts for */
+	__u64 id;         /* cookie << 8 | binding count: flow_value.sock_id of its flow */
 	__u64 tx_packets;
 	__u64 tx_bytes;
 	__u64 last_ns;    /* coarse, like flow_value.last_ns */
