@@ -43,35 +43,33 @@ static __always_inline void sock_flow_fold(struct sock_flow *sf, struct flow_val
 	sf->state = FO_SOCK_FLOW_FOLDED;
 }
 
-/* A flow's tx, whole: the entry's own, and its socket's part (live SF, if the caller holds
- * the socket bound to it, else what was folded). Values, not out-parameters: the tc programs'
- * stack has no room for two more slots. */
+/* Whether SF is the live socket part of FV's tx: the caller holds the socket bound to it. */
 static __always_inline int sock_flow_live(const struct flow_value *fv, const struct sock_flow *sf)
 {
 	return sf && fv->sock_id && sf->id == fv->sock_id && sf->state == FO_SOCK_FLOW_BOUND;
 }
 
+/* One tx counter of a flow, whole: OWN the entry's, and the socket's part, the larger of the
+ * one FOLDED into the entry and the LIVE one when the caller holds the socket (else 0). Values,
+ * not out-parameters: the tc programs' stack has no room for two more slots. */
+static __always_inline __u64 flow_tx_sum(__u64 own, __u64 folded, __u64 live)
+{
+	return own + fo_max(folded, live);
+}
+
 static __always_inline __u64 flow_tx_packets(const struct flow_value *fv,
 					     const struct sock_flow *sf)
 {
-	__u64 part = fv->sock_tx_packets;
-
-	if (sock_flow_live(fv, sf))
-		part = fo_max(part, sf->tx_packets);
-	return fv->tx_packets + part;
+	return flow_tx_sum(fv->tx_packets, fv->sock_tx_packets,
+			   sock_flow_live(fv, sf) ? sf->tx_packets : 0);
 }
 
-static __always_inline __u64 flow_tx_bytes(const struct flow_value *fv,
-					   const struct sock_flow *sf)
+static __always_inline __u64 flow_tx_bytes(const struct flow_value *fv, const struct sock_flow *sf)
 {
-	__u64 part = fv->sock_tx_bytes;
-
-	if (sock_flow_live(fv, sf))
-		part = fo_max(part, sf->tx_bytes);
-	return fv->tx_bytes + part;
+	return flow_tx_sum(fv->tx_bytes, fv->sock_tx_bytes, sock_flow_live(fv, sf) ? sf->tx_bytes : 0);
 }
 
-/* An event about FV; SF is the live socket part when the caller has it (see flow_tx). */
+/* An event about FV; SF is the live socket part when the caller has it (flow_tx_sum). */
 static __always_inline void event_emit_sf(__u32 type, const struct flow_key *k,
 					  const struct flow_value *fv, const struct sock_flow *sf,
 					  struct fo_counters *c)
