@@ -43,6 +43,8 @@ f=r[0]; print(f['pid'], f['comm'], f['uid'], f['mark'], f['tx_packets'], f['rx_p
 # marked both ways.
 assert_marked_flow() { # PORT NAME
 	local got pid comm uid mark tx rx
+	# The last ACK may still be between the nft hook and tc when the client exits.
+	settle || fail "traffic on veth0 did not stop" || return 1
 	got=$(flow_to "$1") || fail "no single flow to port $1: $(fo -n "$NS_A" -j flows)" || return 1
 	read -r pid comm uid mark tx rx <<< "$got"
 	assert_eq "$comm $mark" "$2 66" "comm and mark of the flow to port $1" || return 1
