@@ -257,10 +257,9 @@ out:
 void reader_flow_counts(struct flow_rec *f, const struct sock_parts *sp)
 {
 	__u64 part_packets = f->val.sock_tx_packets, part_bytes = f->val.sock_tx_bytes;
-	struct sock_flow_rec want, *live = NULL;
+	struct sock_flow_rec want = { .id = f->val.sock_id }, *live = NULL;
 
 	if (sp && sp->n && f->val.sock_id) {
-		want.id = f->val.sock_id;
 		live = bsearch(&want, sp->recs, sp->n, sizeof(*sp->recs), part_cmp);
 	}
 	/* The same socket on a remade entry of the same key is another binding: the id says. */

@@ -155,36 +155,3 @@ sys.exit(0 if any(f[\"remote_port\"] == 8090 and f[\"tx_bytes\"] >= 3000000 for 
 	settle || fail "traffic on veth0 did not stop" || return 1
 	check_both tcp 8090 100
 }
-
-# A connection the peer resets ends at the RST arriving, before its socket hears of it: the
-# flow_end event still carries everything the socket sent (its storage's part folded first).
-test_flow_end_of_a_reset_connection_carries_its_whole_tx() {
-	setup || return 1
-	bg nsenter --net="/run/netns/$NS_B" socat -u TCP-LISTEN:8091,reuseaddr,linger=0 OPEN:/dev/null
-	local server=$BG_PID
-	wait_for sh -c "nsenter --net=/run/netns/$NS_B ss -Htln 'sport = :8091' | grep -q ." || return 1
-	fo -j -n "$NS_A" watch --timeout 30 > "$TMPD/watch" &
-	local watch_pid=$!
-	on_cleanup "kill $watch_pid"
-	sleep 0.5
-	head -c 2000000 /dev/zero > "$TMPD/data"
-	bg sh -c "cat '$TMPD/data'; sleep 60" |
-		nsenter --net="/run/netns/$NS_A" socat -u - "TCP:$IP4_B:8091"
-	wait_for sh -c "$FO_BIN --pin-dir $PIN -n $NS_A -j flows | /usr/bin/python3 -c '
-import json, sys
-sys.exit(0 if any(f[\"remote_port\"] == 8091 and f[\"tx_bytes\"] >= 2000000 for f in json.load(sys.stdin)) else 1)'" ||
-		fail "tx never reached 2 MB" || return 1
-	settle || return 1
-	local tx
-	tx=$(fo -n "$NS_A" -j flows | pyjson "print(sum(f['tx_bytes'] for f in d if f['remote_port'] == 8091))")
-	# The server goes with its socket unread-free and lingering 0: the kernel resets the peer.
-	kill -- "-$server" 2>/dev/null
-	wait_for grep -q '"type":"flow_end".*"remote_port":8091' "$TMPD/watch" ||
-		fail "no flow_end: $(cat "$TMPD/watch")" || return 1
-	/usr/bin/python3 - "$TMPD/watch" "$tx" <<'PY' || fail "flow_end: $(grep flow_end "$TMPD/watch")"
-import json, sys
-ends = [e for e in map(json.loads, open(sys.argv[1])) if e["type"] == "flow_end" and e["remote_port"] == 8091]
-assert len(ends) == 1, ends
-assert ends[0]["tx_bytes"] >= int(sys.argv[2]) >= 2000000, (ends[0], sys.argv[2])
-PY
-}
