@@ -73,171 +73,6 @@ static __always_inline __u32 lo_segment(struct __sk_buff *skb, const struct pkt_
 	return 0;
 }
 
-/* The storage of the full socket an egress packet leaves on, or NULL. */
-static __always_inline struct sock_owner *egress_sock(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk = skb->sk;
-	struct bpf_sock *full = sk ? bpf_sk_fullsock(sk) : NULL;
-
-	return full ? bpf_sk_storage_get(&fo_socks, full, 0, 0) : NULL;
-}
-
-/* The same, for a TCP socket only: the one kind a flow's counters are bound to (a raw socket
- * sending TCP segments is checked per packet, as before). */
-static __always_inline struct sock_owner *egress_tcp_sock(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk = skb->sk;
-	struct bpf_sock *full = sk ? bpf_sk_fullsock(sk) : NULL;
-
-	if (!full || full->type != SOCK_STREAM_FO || full->protocol != IPPROTO_TCP)
-		return NULL;
-	return bpf_sk_storage_get(&fo_socks, full, 0, 0);
-}
-
-/* A cached verdict, applied as policy_apply_skb applies a flow's (no rate or quota here). */
-static __always_inline int verdict_apply(struct __sk_buff *skb, const struct sock_flow *sf,
-					 struct fo_counters *c)
-{
-	__u8 v = sf->verdict;
-
-	if (!v)
-		return TC_ACT_OK;
-	if (v & FO_ACT_DROP) {
-		if (c)
-			c->v[FO_STAT_DROPPED]++;
-		return TC_ACT_SHOT;
-	}
-	if (v & FO_ACT_MARK)
-		skb->mark = (skb->mark & ~sf->mark_mask) | (sf->mark & sf->mark_mask);
-	if (v & FO_ACT_PRIORITY)
-		skb->priority = sf->priority;
-	if (c && (v & (FO_ACT_MARK | FO_ACT_PRIORITY)))
-		c->v[FO_STAT_MARKED]++;
-	return TC_ACT_OK;
-}
-
-/*
- * A known TCP flow's egress packet, counted in its socket's storage without the flow hash:
- * the socket is hot here, the hash bucket and entry are not. Only while everything the slow
- * path would check holds: the storage bound to this very key, the verdict cached under the
- * policy generation in force and needing no shared state (no rate or quota), the socket's owner
- * record unchanged since, and the flow's owner within its TTL (once per TTL the slow path
- * checks the owner, refreshes it and the cache). Returns the tc action, or -1 for the slow path.
- */
-static __always_inline int egress_sock_fast(struct __sk_buff *skb, const struct flow_key *k,
-					    const struct pkt_info *p, const struct fo_config *cfg,
-					    struct fo_counters *c, __u64 now, __u64 ttl)
-{
-	struct sock_owner *so;
-	struct sock_flow *sf;
-	__u32 len;
-
-	if (!cfg)
-		return -1;
-	so = egress_sock(skb);
-	if (!so)
-		return -1;
-	sf = &so->flow;
-	if (sf->state != FO_SOCK_FLOW_BOUND || !sf->owner_ns ||
-	    sf->policy_gen != *(volatile const __u32 *)&cfg->policy_gen ||
-	    sf->owner_updated_ns != so->updated_ns || (sf->verdict & FO_ACT_SHAPE) ||
-	    fo_older_than(now, sf->owner_ns, ttl) || !flow_key_eq(&sf->key, k))
-		return -1;
-	len = l3_bytes(skb->len, p);
-	lo_segment(skb, p, 1, &len); /* on lo, the tag the receiver's count needs */
-	/* Atomic: a socket's packets leave under its lock, but a fold from another CPU (a RST
-	 * arriving) may read these meanwhile, and the reader takes the larger total. */
-	__sync_fetch_and_add(&sf->tx_packets, 1);
-	__sync_fetch_and_add(&sf->tx_bytes, len);
-	if (sf->last_ns != now)
-		sf->last_ns = now;
-	if (c) {
-		c->v[FO_STAT_BYTES] += skb->len;
-		c->v[FO_STAT_ATTRIBUTED]++;
-	}
-	return verdict_apply(skb, sf, c);
-}
-
-/*
- * After the slow path of an egress TCP packet on flow FV: bind the socket's storage to FV if
- * it is the socket's first flow (or its entry was made again: evicted, reopened), and cache
- * what the fast path needs. A socket bound to another flow (its packets seen on two devices)
- * stays bound there and counts this one in the hash. PKT_WHY: the packet was not the flow's.
- */
-static __always_inline void sock_flow_sync(struct __sk_buff *skb, struct sock_owner *so,
-					   const struct flow_key *k, struct flow_value *fv,
-					   int pkt_why, __u8 tcp_flags)
-{
-	struct sock_flow *sf = &so->flow;
-
-	if (tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
-		return; /* closing: folded already, or never to be bound */
-	if (sf->state == FO_SOCK_FLOW_BOUND && fv->sock_id == sf->id) {
-		/* bound to this flow: refresh the cache */
-	} else if (!fv->sock_id &&
-		   (!sf->state || (sf->state == FO_SOCK_FLOW_BOUND && flow_key_eq(&sf->key, k)))) {
-		struct sock *ksk = ((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->sk;
-		__u64 id;
-
-		/* Only a socket of the device's own namespace: the reader looks for bound sockets
-		 * in the attached namespaces (a bridged packet can carry one from elsewhere). */
-		if (!ksk || ksk->__sk_common.skc_net.net->net_cookie != k->netns_cookie)
-			return;
-		/* The socket's cookie and a count of its bindings: a reader that saw this socket's
-		 * part for the entry before (evicted, made again) cannot add it to this one. */
-		id = bpf_get_socket_cookie(skb) << 8 | ((sf->id + 1) & 0xff);
-		sf->state = 0;
-		sf->key = *k;
-		sf->tx_packets = 0;
-		sf->tx_bytes = 0;
-		sf->last_ns = 0;
-		sf->id = id;
-		fv->sock_tx_packets = 0;
-		fv->sock_tx_bytes = 0;
-		fv->sock_id = id;
-		sf->state = FO_SOCK_FLOW_BOUND;
-	} else {
-		return;
-	}
-	sf->policy_gen = fv->policy_gen;
-	sf->verdict = fv->verdict;
-	sf->mark = fv->mark;
-	sf->mark_mask = fv->mark_mask;
-	sf->priority = fv->priority;
-	sf->owner_updated_ns = so->updated_ns;
-	/* The fast path skips the owner check, as the slow path does for a socket's own flow. */
-	sf->owner_ns = fv->source == FO_SRC_SOCKET && !pkt_why && so->owner.pid &&
-			       so->owner.pid == fv->owner.pid &&
-			       so->owner.start_ns == fv->owner.start_ns
-		       ? fv->owner_ns : 0;
-}
-
-/* A RST arriving ends the flow before its socket hears of it: fold the socket's part first,
- * so the flow_end event carries the whole tx. */
-static __noinline void ingress_rst_fold(struct __sk_buff *skb, const struct flow_key *k,
-					struct flow_value *fv)
-{
-	struct fo_scratch *s;
-	struct bpf_sock *sk, *full;
-	__u32 zero = 0, len;
-
-	s = bpf_map_lookup_elem(&fo_scratch, &zero);
-	if (!s)
-		return;
-	len = tuple_fill(&s->tuple, k);
-	sk = bpf_skc_lookup_tcp(skb, &s->tuple, len, BPF_F_CURRENT_NETNS, 0);
-	if (!sk)
-		return;
-	full = bpf_sk_fullsock(sk);
-	if (full) {
-		struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
-
-		if (so)
-			sock_flow_fold(&so->flow, fv);
-	}
-	bpf_sk_release(sk);
-}
-
 static __always_inline int classify(struct __sk_buff *skb, int egress)
 {
 	void *data = (void *)(long)skb->data;
@@ -247,10 +82,9 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	struct pkt_info p = {};
 	struct flow_key k = {};
 	struct resolved r = {};
-	struct sock_owner *so = NULL;
 	struct flow_value *fv;
 	__u64 now, ttl;
-	int why, act, pkt_why = 0; /* a packet with no owner on a flow that has one */
+	int why, pkt_why = 0; /* a packet with no owner on a flow that has one */
 	__u32 l3len, packets;
 
 	if (c)
@@ -281,14 +115,6 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	k.ifindex = skb->ifindex;
 	now = fo_now_packet();
 	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
-
-	if (egress && why == FO_WHY_NONE && p.proto == IPPROTO_TCP &&
-	    !(p.tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST))) {
-		int act = egress_sock_fast(skb, &k, &p, cfg, c, now, ttl);
-
-		if (act >= 0)
-			return act;
-	}
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv || flow_reopened(fv, &p)) {
@@ -340,7 +166,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 				    !(so->flags & FO_SOCK_SNAPSHOT))) {
 				owner_from_sock(full, FO_SRC_SOCKET, &r);
 				owner_refresh(&r.owner);
-				flow_update_owner_sf(&k, fv, &r, now, &so->flow, c);
+				flow_update_owner(&k, fv, &r, now, c);
 				changed = 1;
 			}
 		} else if (!sk) {
@@ -370,16 +196,6 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 
 	l3len = l3_bytes(skb->len, &p);
 	packets = lo_segment(skb, &p, egress, &l3len);
-	if (p.proto == IPPROTO_TCP) {
-		if (egress) {
-			so = egress_tcp_sock(skb);
-			/* The socket's FIN or RST: its part goes into the entry before the end. */
-			if (so && (p.tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
-				sock_flow_fold(&so->flow, fv);
-		} else if ((p.tcp_flags & TCP_FLAG_RST) && fv->sock_id) {
-			ingress_rst_fold(skb, &k, fv);
-		}
-	}
 	flow_count(&k, fv, egress, packets, l3len, p.tcp_flags, now, c);
 	if (c) {
 		c->v[FO_STAT_BYTES] += skb->len;
@@ -391,10 +207,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		}
 	}
 
-	act = policy_apply_skb(skb, fv, cfg, c, &k, egress ? FO_DIR_EGRESS : FO_DIR_INGRESS, l3len);
-	if (so)
-		sock_flow_sync(skb, so, &k, fv, pkt_why, p.tcp_flags);
-	return act;
+	return policy_apply_skb(skb, fv, cfg, c, &k, egress ? FO_DIR_EGRESS : FO_DIR_INGRESS, l3len);
 }
 
 SEC("tc")

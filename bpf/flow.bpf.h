@@ -7,72 +7,8 @@
 
 #define FO_OWNER_TTL_NS_DEFAULT (1000ULL * 1000 * 1000)
 
-/* Whether two flow keys are one: seven word compares (the key has no holes). */
-static __always_inline int flow_key_eq(const struct flow_key *a, const struct flow_key *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	_Static_assert(sizeof(struct flow_key) == 7 * 8, "flow_key is seven words");
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4] &&
-	       x[5] == y[5] && x[6] == y[6];
-}
-
-/* The larger of two readings of one counter. */
-static __always_inline __u64 fo_max(__u64 a, __u64 b)
-{
-	return a > b ? a : b;
-}
-
-/*
- * Stop SF counting for its flow: its total goes into the entry, set and not added, so a
- * reader that saw the live part before the fold and the entry after takes the same total
- * (max of the two), never twice. FV is the entry SF is bound to, or NULL when it is gone
- * (evicted, or replaced by a reopened tuple): then the part goes with the socket, as an evicted
- * flow's counters do. The socket's later packets count in the entry.
- */
-static __always_inline void sock_flow_fold(struct sock_flow *sf, struct flow_value *fv)
-{
-	if (sf->state != FO_SOCK_FLOW_BOUND)
-		return;
-	if (fv && fv->sock_id == sf->id) {
-		fv->sock_tx_packets = sf->tx_packets;
-		fv->sock_tx_bytes = sf->tx_bytes;
-		if ((__s64)(sf->last_ns - fv->last_ns) > 0)
-			fv->last_ns = sf->last_ns;
-	}
-	sf->state = FO_SOCK_FLOW_FOLDED;
-}
-
-/* Whether SF is the live socket part of FV's tx: the caller holds the socket bound to it. */
-static __always_inline int sock_flow_live(const struct flow_value *fv, const struct sock_flow *sf)
-{
-	return sf && fv->sock_id && sf->id == fv->sock_id && sf->state == FO_SOCK_FLOW_BOUND;
-}
-
-/* One tx counter of a flow, whole: OWN the entry's, and the socket's part, the larger of the
- * one FOLDED into the entry and the LIVE one when the caller holds the socket (else 0). Values,
- * not out-parameters: the tc programs' stack has no room for two more slots. */
-static __always_inline __u64 flow_tx_sum(__u64 own, __u64 folded, __u64 live)
-{
-	return own + fo_max(folded, live);
-}
-
-static __always_inline __u64 flow_tx_packets(const struct flow_value *fv,
-					     const struct sock_flow *sf)
-{
-	return flow_tx_sum(fv->tx_packets, fv->sock_tx_packets,
-			   sock_flow_live(fv, sf) ? sf->tx_packets : 0);
-}
-
-static __always_inline __u64 flow_tx_bytes(const struct flow_value *fv, const struct sock_flow *sf)
-{
-	return flow_tx_sum(fv->tx_bytes, fv->sock_tx_bytes, sock_flow_live(fv, sf) ? sf->tx_bytes : 0);
-}
-
-/* An event about FV; SF is the live socket part when the caller has it (flow_tx_sum). */
-static __always_inline void event_emit_sf(__u32 type, const struct flow_key *k,
-					  const struct flow_value *fv, const struct sock_flow *sf,
-					  struct fo_counters *c)
+static __always_inline void event_emit(__u32 type, const struct flow_key *k,
+				       const struct flow_value *fv, struct fo_counters *c)
 {
 	struct fo_event *ev = bpf_ringbuf_reserve(&fo_events, sizeof(*ev), 0);
 
@@ -89,17 +25,11 @@ static __always_inline void event_emit_sf(__u32 type, const struct flow_key *k,
 	ev->ts_ns = fo_now();
 	ev->key = *k;
 	ev->owner = fv->owner;
-	ev->tx_packets = flow_tx_packets(fv, sf);
-	ev->tx_bytes = flow_tx_bytes(fv, sf);
+	ev->tx_packets = fv->tx_packets;
+	ev->tx_bytes = fv->tx_bytes;
 	ev->rx_packets = fv->rx_packets;
 	ev->rx_bytes = fv->rx_bytes;
 	bpf_ringbuf_submit(ev, 0);
-}
-
-static __always_inline void event_emit(__u32 type, const struct flow_key *k,
-				       const struct flow_value *fv, struct fo_counters *c)
-{
-	event_emit_sf(type, k, fv, NULL, c);
 }
 
 /* A frame that has no flow key (non-IP, truncated, a later fragment): counted once, by reason. */
@@ -196,25 +126,18 @@ static __always_inline void frag_key_fill(struct frag_key *fk, const struct pkt_
 static __noinline int frag_track(struct pkt_info *p, int why, __u64 netns_cookie,
 				      __u32 ifindex)
 {
-	struct fo_scratch *s;
-	struct frag_value *v;
-	__u32 zero = 0;
+	struct frag_key fk = {};
+	struct frag_value fv = {}, *v;
 
-	s = bpf_map_lookup_elem(&fo_scratch, &zero);
-	if (!s)
-		return -1;
-	s->fk.pad0 = 0;
-	s->fk.pad1 = 0;
-	frag_key_fill(&s->fk, p, netns_cookie, ifindex);
+	frag_key_fill(&fk, p, netns_cookie, ifindex);
 	if (why == FO_PARSE_FRAG_HEAD) {
-		s->fv.sport = p->sport;
-		s->fv.dport = p->dport;
-		s->fv.pad = 0;
-		bpf_map_update_elem(&fo_frags, &s->fk, &s->fv, BPF_ANY);
+		fv.sport = p->sport;
+		fv.dport = p->dport;
+		bpf_map_update_elem(&fo_frags, &fk, &fv, BPF_ANY);
 		p->l3_len -= p->frag_hdr;
 		return 0;
 	}
-	v = bpf_map_lookup_elem(&fo_frags, &s->fk);
+	v = bpf_map_lookup_elem(&fo_frags, &fk);
 	if (!v || p->l3_len <= p->frag_hdr)
 		return -1;
 	p->sport = v->sport;
@@ -325,8 +248,8 @@ static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
 		event_emit(FO_EV_FLOW_END, k, fv, c);
 	if (c) {
 		fo_count(&c->v[FO_STAT_FLOWS_REOPENED], 1);
-		fo_count(&c->v[FO_STAT_RETIRED_PACKETS], flow_tx_packets(fv, NULL) + fv->rx_packets);
-		fo_count(&c->v[FO_STAT_RETIRED_BYTES], flow_tx_bytes(fv, NULL) + fv->rx_bytes);
+		fo_count(&c->v[FO_STAT_RETIRED_PACKETS], fv->tx_packets + fv->rx_packets);
+		fo_count(&c->v[FO_STAT_RETIRED_BYTES], fv->tx_bytes + fv->rx_bytes);
 	}
 	flow_init(&nv, r, now);
 	if (bpf_map_update_elem(&fo_flows, k, &nv, BPF_EXIST))
@@ -368,11 +291,10 @@ static __always_inline void flow_refresh_owner(struct flow_value *fv, __u64 now)
 	}
 }
 
-/* Record a newly resolved owner on a known flow, if it differs from the one it had. SF: the
- * live socket part of its tx when the caller holds the socket (the event's totals), or NULL. */
-static __always_inline void flow_update_owner_sf(const struct flow_key *k, struct flow_value *fv,
-						 const struct resolved *r, __u64 now,
-						 const struct sock_flow *sf, struct fo_counters *c)
+/* Record a newly resolved owner on a known flow, if it differs from the one it had. */
+static __always_inline void flow_update_owner(const struct flow_key *k, struct flow_value *fv,
+					      const struct resolved *r, __u64 now,
+					      struct fo_counters *c)
 {
 	fv->owner_ns = now;
 	if (r->source == FO_SRC_NONE) {
@@ -399,14 +321,7 @@ static __always_inline void flow_update_owner_sf(const struct flow_key *k, struc
 	fv->policy_gen = 0; /* the cached policy decision was for the old owner */
 	if (c)
 		fo_count(&c->v[FO_STAT_OWNER_CHANGES], 1);
-	event_emit_sf(FO_EV_OWNER_CHANGE, k, fv, sf, c);
-}
-
-static __always_inline void flow_update_owner(const struct flow_key *k, struct flow_value *fv,
-					      const struct resolved *r, __u64 now,
-					      struct fo_counters *c)
-{
-	flow_update_owner_sf(k, fv, r, now, NULL, c);
+	event_emit(FO_EV_OWNER_CHANGE, k, fv, c);
 }
 
 /* Count PACKETS (1, or 0 for the rest of one already counted) of LEN layer-3 bytes in

@@ -14,7 +14,7 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 11 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 10 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
@@ -123,52 +123,12 @@ struct owner {
 #define FO_SOCK_LISTENER 0x1 /* written on a listening socket: clones inherit it */
 #define FO_SOCK_SNAPSHOT 0x2 /* found by the task-file walk at attach */
 
-/* States of a socket's flow part (sock_flow.state). */
-#define FO_SOCK_FLOW_BOUND 1  /* counting the egress packets of the flow named by key and id */
-#define FO_SOCK_FLOW_FOLDED 2 /* its total is in the flow entry (sock_tx_*): counting stopped */
-
-/*
- * The egress part of a connected TCP socket's flow, kept where its packets already point: the
- * socket is hot at egress, the flow's hash bucket and element are not. Bound by the socket's
- * first packet on a flow (that flow's entry records id), counted by the packets that follow on
- * the same key, and folded into the entry (set, not added) by the socket's FIN or RST, a RST
- * arriving, or the move to TCP_CLOSE, before its storage goes with it. The rest is the fast
- * path's cache: the verdict under policy_gen, valid while the owner record is the one seen
- * (owner_updated_ns) and the flow's owner within its TTL (owner_ns).
- */
-struct sock_flow {
-	struct flow_key key;
-	__u64 id;         /* cookie << 8 | binding count: flow_value.sock_id of its flow */
-	__u64 tx_packets;
-	__u64 tx_bytes;
-	__u64 last_ns;    /* coarse, like flow_value.last_ns */
-	__u64 owner_ns;   /* the flow's owner_ns when cached; 0: take the slow path */
-	__u64 owner_updated_ns; /* sock_owner.updated_ns when cached: any owner write differs */
-	__u32 policy_gen;
-	__u32 mark;
-	__u32 mark_mask;
-	__u32 priority;
-	__u8 verdict;
-	__u8 state;       /* 0, FO_SOCK_FLOW_BOUND or FO_SOCK_FLOW_FOLDED */
-	__u8 pad[6];
-};
-
 /* fo_socks: socket-local storage, cloned into accepted sockets. */
 struct sock_owner {
 	struct owner owner;
 	__u32 flags;
 	__u32 pad;
 	__u64 updated_ns; /* CLOCK_MONOTONIC ns */
-	struct sock_flow flow; /* copied into a clone: a listener sends nothing, so never bound */
-};
-
-/* What the fo_sock_flows iterator writes for each bound socket: its live part of a flow. */
-struct sock_flow_rec {
-	struct flow_key key;
-	__u64 id;
-	__u64 tx_packets;
-	__u64 tx_bytes;
-	__u64 last_ns;
 };
 
 /*
@@ -198,15 +158,9 @@ struct sock_seed {
  * alignment.
  */
 struct flow_value {
-	/* Written by egress, every packet the socket's storage does not count. */
+	/* Written by egress, every packet. */
 	__u64 tx_packets;
 	__u64 tx_bytes;
-	/* The socket part of tx (sock_flow): the socket bound, and its total once folded. A
-	 * reader adds max(live, folded), so a fold between its two reads neither loses nor
-	 * doubles it. Written once each per connection. */
-	__u64 sock_id;
-	__u64 sock_tx_packets;
-	__u64 sock_tx_bytes;
 	/* Cold: read when a flow is created, re-decided or listed. */
 	struct owner owner;
 	__u64 first_ns;   /* CLOCK_MONOTONIC ns */

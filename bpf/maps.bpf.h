@@ -101,22 +101,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fo_frags SEC(".maps");
 
-/* Room off the stack for what the rare paths need on top of the tc programs' frame, which is
- * near the 512-byte limit: a fragment's key (frag_track), the socket lookup of a RST arriving.
- * Per CPU, and tc and XDP never nest on one CPU. */
-struct fo_scratch {
-	struct frag_key fk;
-	struct frag_value fv;
-	struct bpf_sock_tuple tuple;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fo_scratch);
-} fo_scratch SEC(".maps");
-
 /*
  * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path reads the coarse clock: a few ns
  * instead of ~30, and jiffy resolution is plenty for first/last seen and a 1 s owner TTL.

@@ -168,7 +168,7 @@ static __always_inline void flow_follow_sock(struct sock *sk, const struct sock_
 	r.owner = so->owner;
 	r.source = FO_SRC_SOCKET;
 	owner_refresh(&r.owner);
-	flow_update_owner_sf(&k, fv, &r, fo_now(), &so->flow, counters_get());
+	flow_update_owner(&k, fv, &r, fo_now(), counters_get());
 }
 
 /*
@@ -362,28 +362,10 @@ int BPF_PROG(fo_sock_recv, struct sock *sk, int ret, int flags)
  * connect() and listen() run in the caller, so the SYN_SENT and LISTEN transitions name
  * the owner. Other transitions happen in softirq on behalf of nobody in particular.
  */
-/*
- * A TCP socket's last state: its storage goes with it, so the egress part it kept of its
- * flow (sock_flow) goes into the flow's entry now, if its own FIN or RST did not fold it. Its
- * packets leave under the socket's lock, which this transition holds too: none is lost.
- */
-static __always_inline void sock_flow_close(struct sock *sk)
-{
-	struct sock_owner *so = bpf_sk_storage_get(&fo_socks, sk, 0, 0);
-	struct flow_value *fv;
-
-	if (!so || so->flow.state != FO_SOCK_FLOW_BOUND)
-		return;
-	fv = bpf_map_lookup_elem(&fo_flows, &so->flow.key);
-	sock_flow_fold(&so->flow, fv);
-}
-
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(fo_sock_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	if (newstate == TCP_CLOSE_FO)
-		sock_flow_close((struct sock *)sk);
-	else if (newstate == TCP_SYN_SENT_FO)
+	if (newstate == TCP_SYN_SENT_FO)
 		sock_claim((struct sock *)sk, bpf_get_current_task_btf(), 0);
 	else if (newstate == TCP_LISTEN_FO)
 		sock_claim((struct sock *)sk, bpf_get_current_task_btf(), FO_SOCK_LISTENER);
@@ -677,38 +659,6 @@ int fo_sock_seed_udp(struct bpf_iter__udp *ctx)
 
 	if (up)
 		sock_seed_take((struct sock *)up);
-	return 0;
-}
-
-/*
- * Every TCP socket's live part of a flow (sock_flow), for the reader to add to the flow's entry
- * (reader_flow_counts). A TCP iterator, run by the reader in each attached namespace (it walks
- * the namespace it is created in): this kernel refuses map iterators, the other way to reach
- * socket storage from user space without an fd. A folded part is written too: a packet
- * counted while a RST arriving folded it is only here.
- */
-SEC("iter/tcp")
-int fo_sock_flows(struct bpf_iter__tcp *ctx)
-{
-	struct sock_common *skc = ctx->sk_common;
-	struct sock_flow_rec rec;
-	struct sock_owner *so;
-	struct tcp_sock *tp;
-
-	if (!skc)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (!tp)
-		return 0; /* TIME_WAIT and request sockets have no storage */
-	so = bpf_sk_storage_get(&fo_socks, tp, 0, 0);
-	if (!so || !so->flow.state)
-		return 0;
-	rec.key = so->flow.key;
-	rec.id = so->flow.id;
-	rec.tx_packets = so->flow.tx_packets;
-	rec.tx_bytes = so->flow.tx_bytes;
-	rec.last_ns = so->flow.last_ns;
-	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }
 

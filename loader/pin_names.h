@@ -23,7 +23,5 @@
 #define FO_PIN_SNAPSHOT "fo_snapshot"
 #define FO_PIN_PREFIX "fo_"          /* every map and program pin */
 #define FO_PIN_LINK_PREFIX "link_" /* a tracing link: link_<program> */
-/* The TCP iterator that gives the sockets' live parts of flows (reader.c). */
-#define FO_PIN_SOCK_FLOWS FO_PIN_LINK_PREFIX "fo_sock_flows"
 
 #endif

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* reader.c — reading the pinned maps into plain arrays for the commands. */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,8 +8,6 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "attach.h"
-#include "netns.h"
 #include "pin_names.h"
 #include "pins.h"
 #include "pinset.h"
@@ -149,130 +146,10 @@ out:
 	return 0;
 }
 
-static int part_cmp(const void *a, const void *b)
+void reader_flow_counts(struct flow_rec *f)
 {
-	const struct sock_flow_rec *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* The iterator, created here: a TCP iterator walks the namespace it is created in. */
-static int parts_iter_here(void *data)
-{
-	int fd = bpf_iter_create(*(int *)data);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* Append what iterator IT_FD writes to BUF (LEN of CAP bytes used), then close it. */
-static int parts_read_iter(int it_fd, char **buf, size_t *len, size_t *cap)
-{
-	ssize_t n;
-	char *nb;
-	int err = 0;
-
-	for (;;) {
-		if (*cap - *len < 4096) {
-			nb = realloc(*buf, *cap * 2);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			*buf = nb;
-			*cap *= 2;
-		}
-		n = read(it_fd, *buf + *len, *cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : 0;
-			break;
-		}
-		*len += n;
-	}
-	close(it_fd);
-	return err;
-}
-
-/*
- * Run the fo_sock_flows iterator in every attached namespace (once each): every bound socket's
- * live part. A bound socket lives in the namespace of the device its flow is keyed by, which
- * is attached. Pins made before the iterator existed have no socket parts: none, no error; a
- * namespace gone since its attach has no sockets.
- */
-static int sock_parts_read(struct fo_pins *pins, struct sock_parts *sp)
-{
-	size_t len = 0, cap = 64 * sizeof(struct sock_flow_rec), nat = 0, i, j;
-	struct attach_rec *at = NULL;
-	char path[PATH_MAX], *buf;
-	int link_fd, it_fd, err;
-
-	sp->recs = NULL;
-	sp->n = 0;
-	link_fd = fo_pins_fd(pins, FO_PIN_SOCK_FLOWS);
-	if (link_fd == -ENOENT)
-		return 0;
-	if (link_fd < 0)
-		return link_fd;
-	err = attach_list(pins->dir, &at, &nat);
-	if (err == -ENOENT)
-		return 0;
-	if (err)
-		return err;
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nat; i++) {
-		for (j = 0; j < i; j++)
-			if (at[j].val.netns_cookie == at[i].val.netns_cookie)
-				break;
-		if (j < i)
-			continue; /* that namespace was walked */
-		if (netns_find(at[i].val.netns, at[i].key.netns_ino, at[i].val.netns_cookie, path,
-			       sizeof(path)))
-			continue;
-		it_fd = netns_run_path(path, parts_iter_here, &link_fd);
-		if (it_fd == -ENOENT)
-			continue;
-		if (it_fd < 0) {
-			err = it_fd;
-			goto out;
-		}
-		err = parts_read_iter(it_fd, &buf, &len, &cap);
-		if (err)
-			goto out;
-	}
-	sp->n = len / sizeof(struct sock_flow_rec);
-	sp->recs = (struct sock_flow_rec *)buf;
-	buf = NULL;
-	qsort(sp->recs, sp->n, sizeof(*sp->recs), part_cmp);
-out:
-	free(buf);
-	free(at);
-	return err;
-}
-
-void reader_flow_counts(struct flow_rec *f, const struct sock_parts *sp)
-{
-	__u64 part_packets = f->val.sock_tx_packets, part_bytes = f->val.sock_tx_bytes;
-	struct sock_flow_rec want = { .id = f->val.sock_id }, *live = NULL;
-
-	if (sp && sp->n && f->val.sock_id) {
-		live = bsearch(&want, sp->recs, sp->n, sizeof(*sp->recs), part_cmp);
-	}
-	/* The same socket on a remade entry of the same key is another binding: the id says. */
-	if (live && !memcmp(&live->key, &f->key, sizeof(f->key))) {
-		if (live->tx_packets > part_packets)
-			part_packets = live->tx_packets;
-		if (live->tx_bytes > part_bytes)
-			part_bytes = live->tx_bytes;
-		if ((__s64)(live->last_ns - f->val.last_ns) > 0)
-			f->val.last_ns = live->last_ns;
-	}
-	f->cnt.tx_packets = f->val.tx_packets + part_packets;
-	f->cnt.tx_bytes = f->val.tx_bytes + part_bytes;
+	f->cnt.tx_packets = f->val.tx_packets;
+	f->cnt.tx_bytes = f->val.tx_bytes;
 	f->cnt.rx_packets = f->val.rx_packets;
 	f->cnt.rx_bytes = f->val.rx_bytes;
 }
@@ -316,7 +193,6 @@ int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n)
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
 	__u64 batch_in = 0, batch_out = 0;
-	struct sock_parts sp = {};
 	size_t cnt = 0, max, i;
 	bool first = true;
 	int fd, err = 0;
@@ -324,11 +200,6 @@ int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n)
 	fd = fo_pins_fd(pins, FO_PIN_FLOWS);
 	if (fd < 0)
 		return fd;
-	/* The sockets first, the table after: a part folded in between is in the entry by then
-	 * (the larger of the two is taken), so it is neither lost nor counted twice. */
-	err = sock_parts_read(pins, &sp);
-	if (err)
-		return err;
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
 		err = -errno;
 		goto out;
@@ -359,7 +230,7 @@ int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n)
 		for (i = 0; i < count; i++) {
 			recs[cnt].key = keys[i];
 			recs[cnt].val = vals[i];
-			reader_flow_counts(&recs[cnt], &sp);
+			reader_flow_counts(&recs[cnt]);
 			cnt++;
 		}
 		if (rc || cnt >= max) /* ENOENT: that was the last batch */
@@ -379,7 +250,7 @@ int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n)
 			if (bpf_map_lookup_elem(fd, &keys[0], &recs[cnt].val))
 				continue;
 			recs[cnt].key = keys[0];
-			reader_flow_counts(&recs[cnt], &sp);
+			reader_flow_counts(&recs[cnt]);
 			cnt++;
 		}
 	}
@@ -390,7 +261,6 @@ int reader_flows_pins(struct fo_pins *pins, struct flow_rec **out, size_t *n)
 	recs = NULL;
 out:
 	reader_flows_free(recs);
-	free(sp.recs);
 	free(keys);
 	free(vals);
 	return err;

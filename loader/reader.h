@@ -38,16 +38,8 @@ int reader_procs_pins(struct fo_pins *pins, struct proc_entry **out, size_t *n);
 int reader_counters_pins(struct fo_pins *pins, __u64 out[FO_STAT_MAX]);
 int reader_map_fill_pins(struct fo_pins *pins, const char *name, __u32 *entries,
 			 __u32 *max_entries);
-/* The live socket parts of flows' tx (bpf/flowowner.h, struct sock_flow), read before the
- * flow table: the counters a TCP socket's egress keeps in its storage. */
-struct sock_parts {
-	struct sock_flow_rec *recs; /* sorted by id */
-	size_t n;
-};
-/* Fill F->cnt from what was read for F (and SP, or NULL): the one place that knows where
- * counters live. tx is the entry's own plus its socket's part, the larger of the live one
- * and the one folded into the entry at the socket's close. */
-void reader_flow_counts(struct flow_rec *f, const struct sock_parts *sp);
+/* Fill F->cnt from what was read for F: the one place that knows where counters live. */
+void reader_flow_counts(struct flow_rec *f);
 /* The unix time, in seconds, of a CLOCK_MONOTONIC (the BPF side's clock) stamp in ns. */
 double reader_unix_time(__u64 mono_ns);
 /* What to add to a CLOCK_MONOTONIC stamp (ns) for unix time in ns, read once per listing. */

@@ -131,9 +131,8 @@ test_several_concurrent_transfers_exact_with_conntrack() {
 	check_both tcp 8083 100
 }
 
-# A TCP sender's egress counts in its socket's storage while the connection lasts: a listing
-# of a connection still open has the whole tx (the live part merged), equal to conntrack, and
-# so has the same flow after the socket closed (the part folded into the flow's entry).
+# A listing of a TCP connection still open has its whole tx, equal to conntrack, and so has the
+# same flow after the socket closed.
 test_open_tcp_connection_exact_with_conntrack_before_and_after_close() {
 	setup || return 1
 	bg nsenter --net="/run/netns/$NS_B" socat -u TCP-LISTEN:8090,reuseaddr OPEN:/dev/null
