@@ -179,7 +179,8 @@ static int load_classifier(const char *pin_dir, const struct fo_limits *lim, cha
 	return err;
 }
 
-/* fo_xdp and its tc companion fo_tc_ingress_xdp: loaded with the rest, attached only by --xdp. */
+/* fo_xdp and its tc companion fo_tc_ingress_xdp: loaded by the first attach --xdp only (their
+ * verification is most of a load's time, and most attaches never use them). */
 static int load_xdp(const char *pin_dir, const struct fo_limits *lim, char *err_msg, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
@@ -213,16 +214,74 @@ static int config_init(const char *pin_dir)
 	return err;
 }
 
-int load_all(const char *pin_dir, const struct fo_limits *lim, char *err_msg, size_t errlen)
+/* The limits the pinned maps were made with: a later load must ask for the same, or libbpf
+ * refuses to reuse them. */
+static void pinned_limits(const char *pin_dir, struct fo_limits *lim)
+{
+	static const char *const names[] = { FO_PIN_FLOWS, FO_PIN_PROCS };
+	__u32 *fields[] = { &lim->max_flows, &lim->max_procs };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = pins_get(pin_dir, names[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			*fields[i] = info.max_entries;
+		close(fd);
+	}
+}
+
+/* The XDP programs into a loaded pin dir, unless they are there. Half a pair (a load killed
+ * between the two pins) goes first; a failed load leaves neither. */
+static int load_xdp_once(const char *pin_dir, char *err_msg, size_t errlen)
+{
+	static const char *const names[] = { FO_PIN_XDP, FO_PIN_TC_INGRESS_XDP };
+	struct fo_limits lim = {};
+	char path[PATH_MAX];
+	int have = 0, err;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		int fd = pins_get(pin_dir, names[i]);
+
+		if (fd >= 0) {
+			close(fd);
+			have++;
+		}
+	}
+	if (have == 2)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, names[i]);
+		unlink(path);
+	}
+	pinned_limits(pin_dir, &lim);
+	err = load_xdp(pin_dir, &lim, err_msg, errlen);
+	if (err)
+		for (i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s", pin_dir, names[i]);
+			unlink(path);
+		}
+	return err;
+}
+
+int load_all(const char *pin_dir, const struct fo_limits *lim, bool xdp, char *err_msg,
+	     size_t errlen)
 {
 	struct snapshot_args snap = {};
 	int err;
 
 	if (pins_loaded(pin_dir)) {
 		err = pins_check_version(pin_dir);
-		if (err)
+		if (err) {
 			snprintf(err_msg, errlen, "pins are from another flowowner version: run 'flowowner unload' first");
-		return err;
+			return err;
+		}
+		return xdp ? load_xdp_once(pin_dir, err_msg, errlen) : 0;
 	}
 	/* Not loaded, yet pins may be there: a load that died part way (SIGKILL, OOM, power)
 	 * before the classifier's pin, which is pinned last, said it was complete. Under the
@@ -254,9 +313,11 @@ int load_all(const char *pin_dir, const struct fo_limits *lim, char *err_msg, si
 		snprintf(err_msg, errlen, "task-iterator snapshot failed");
 		goto fail;
 	}
-	err = load_xdp(pin_dir, lim, err_msg, errlen);
-	if (err)
-		goto fail;
+	if (xdp) {
+		err = load_xdp(pin_dir, lim, err_msg, errlen);
+		if (err)
+			goto fail;
+	}
 	/* The classifier goes last: its pin is what says "loaded". */
 	err = load_classifier(pin_dir, lim, err_msg, errlen);
 	if (err)

@@ -3,6 +3,7 @@
 #ifndef FO_LOAD_H
 #define FO_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -12,8 +13,11 @@ struct fo_limits {
 };
 
 /* Load the tracing side, attach and pin its links, seed the tables, then load and pin the XDP
- * and classifier programs. Pins outlive the command. A no-op when already loaded; pins a load
- * that died part way left are removed first. The caller holds the pins lock. */
-int load_all(const char *pin_dir, const struct fo_limits *lim, char *err, size_t errlen);
+ * programs (with XDP only: a loaded dir gets them at its first attach --xdp) and the
+ * classifier. Pins outlive the command. When already loaded, only the XDP programs, if XDP
+ * wants them and they are missing; pins a load that died part way left are removed first.
+ * The caller holds the pins lock. */
+int load_all(const char *pin_dir, const struct fo_limits *lim, bool xdp, char *err,
+	     size_t errlen);
 
 #endif

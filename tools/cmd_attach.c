@@ -116,7 +116,7 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 		ret = load_error(cli, err, "cannot lock");
 		goto out;
 	}
-	err = load_all(cli->pin_dir, &lim, msg, sizeof(msg));
+	err = load_all(cli->pin_dir, &lim, xdp, msg, sizeof(msg));
 	if (err) {
 		ret = load_error(cli, err, msg);
 		goto out;
