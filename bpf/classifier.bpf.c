@@ -34,6 +34,31 @@ static __always_inline void owner_egress(struct __sk_buff *skb, const struct flo
 	r->reason = FO_WHY_KERNEL; /* TIME_WAIT ACKs */
 }
 
+/*
+ * Whether an egress packet of a known flow is a TCP socket's own, within the owner TTL: the
+ * flow's owner came from this socket ("socket") and the packet leaves on a full TCP socket.
+ * Read through the kernel's skb (direct loads), not bpf_sk_fullsock: a helper call is most of
+ * 20 ns with retpolines and return thunks, and this runs for nearly every packet sent.
+ */
+static __always_inline int tcp_own_flow(struct __sk_buff *skb, const struct flow_value *fv,
+					const struct pkt_info *p, __u64 now, __u64 ttl)
+{
+	struct sock *sk;
+	__u8 state;
+
+	if (p->proto != IPPROTO_TCP || fv->source != FO_SRC_SOCKET ||
+	    fo_older_than(now, fv->owner_ns, ttl))
+		return 0;
+	sk = ((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->sk;
+	if (!sk)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	/* sk_fullsock(): time-wait and request sockets are smaller, and have no sk_type */
+	if (state == TCP_TIME_WAIT_FO || state == TCP_NEW_SYN_RECV_FO)
+		return 0;
+	return sk->sk_type == SOCK_STREAM_FO;
+}
+
 #define LOOPBACK_IFINDEX_FO 1 /* lo, in every namespace */
 #define FO_LO_TAG 0x464f4c4f     /* "FOLO" */
 
@@ -98,7 +123,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 
 		fv = frag_flow(&p, why, egress, cookie, skb->ifindex, &k, &fr);
 		if (fv) {
-			flow_count_frag(fv, egress, p.l3_len, fo_now_packet());
+			flow_count_frag(fv, egress, p.l3_len, fo_now_packet_cfg(cfg));
 			count_keyed(c, fv, skb->len);
 			return policy_apply_skb(skb, fv, cfg, c, &k,
 						egress ? FO_DIR_EGRESS : FO_DIR_INGRESS, p.l3_len);
@@ -113,7 +138,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	flow_key_fill(&k, &p, egress);
 	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
 	k.ifindex = skb->ifindex;
-	now = fo_now_packet();
+	now = fo_now_packet_cfg(cfg);
 	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
@@ -135,6 +160,11 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 				c->v[r.source ? FO_STAT_ATTRIBUTED : FO_STAT_UNATTRIBUTED]++;
 			return TC_ACT_OK;
 		}
+	} else if (egress && tcp_own_flow(skb, fv, &p, now, ttl)) {
+		/* A TCP socket whose flow is already its own needs no read per packet: its changes
+		 * of hands reach the flow from the tracing side at the claim (flow_follow_sock), before
+		 * or as the new user's first data goes out. Once per owner TTL it is read anyway,
+		 * which catches what that side cannot find (a flow seen on another device). */
 	} else if (egress) {
 		/* The packet carries its socket: checking it costs one storage read, and catches a
 		 * socket handed to another process (fork, SCM_RIGHTS, accept) from its next packet. */
@@ -143,14 +173,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		int stale = fo_older_than(now, fv->owner_ns, ttl);
 		int changed = 0;
 
-		/* A TCP socket whose flow is already its own needs no read per packet: its changes
-		 * of hands reach the flow from the tracing side at the claim (flow_follow_sock), before
-		 * or as the new user's first data goes out. Once per owner TTL it is read anyway,
-		 * which catches what that side cannot find (a flow seen on another device). */
-		if (full && !stale && full->type == SOCK_STREAM_FO && p.proto == IPPROTO_TCP &&
-		    fv->source == FO_SRC_SOCKET) {
-			/* its own flow, within the TTL: nothing to check */
-		} else if (full) {
+		if (full) {
 			struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
 
 			if (!so || !so->owner.pid) {

@@ -14,7 +14,7 @@
  */
 
 #define FO_COMM_LEN 16
-#define FO_VERSION_STAMP 10 /* bump when any map layout below changes */
+#define FO_VERSION_STAMP 11 /* bump when any map layout below changes */
 
 /* Default map capacities; attach may override them before load. */
 #define FO_DEFAULT_MAX_FLOWS 65536
@@ -291,6 +291,18 @@ struct fo_config {
 	__u32 nr_rules;
 	__u32 owner_ttl_ms; /* ingress re-resolves a known flow's owner after this */
 	__u32 version;      /* FO_VERSION_STAMP of the tool that created the pins */
+	/* The packet path's clock (fo_now_packet): jiffies * tick_ns + clock_off is CLOCK_MONOTONIC
+	 * at the last tick, as the coarse clock is. Set once by fo_clock at the first load;
+	 * tick_ns 0 (the kernel's HZ unknown) keeps the coarse clock. */
+	__u32 tick_ns;
+	__u32 pad0;
+	__u64 clock_off;
+};
+
+/* Context of the SEC("syscall") fo_clock, passed with BPF_PROG_TEST_RUN. */
+struct clock_args {
+	__u32 tick_ns; /* TICK_NSEC of the running kernel's HZ */
+	__u32 pad;
 };
 
 /* Context of the SEC("syscall") task walk, passed with BPF_PROG_TEST_RUN. */

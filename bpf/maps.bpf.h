@@ -102,10 +102,19 @@ struct {
 } fo_frags SEC(".maps");
 
 /*
- * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path reads the coarse clock: a few ns
- * instead of ~30, and jiffy resolution is plenty for first/last seen and a 1 s owner TTL.
+ * Every BPF timestamp is CLOCK_MONOTONIC ns. The packet path needs only jiffy resolution (first
+ * and last seen, a 1 s owner TTL), so it reads jiffies: bpf_jiffies64() is a load the verifier
+ * inlines, where bpf_ktime_get_coarse_ns() is two calls, and with retpolines and return thunks
+ * each call is most of 20 ns. fo_config converts (tick_ns, clock_off, set by fo_clock at the
+ * first load); without them it is the coarse clock, the same time by another way.
  * Tracing programs may not read the coarse clock, so they read the precise one.
  */
+static __always_inline __u64 fo_now_packet_cfg(const struct fo_config *cfg)
+{
+	if (cfg && cfg->tick_ns)
+		return bpf_jiffies64() * cfg->tick_ns + cfg->clock_off;
+	return bpf_ktime_get_coarse_ns();
+}
 #define fo_now_packet() bpf_ktime_get_coarse_ns()
 #define fo_now() bpf_ktime_get_ns()
 

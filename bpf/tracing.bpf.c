@@ -492,6 +492,37 @@ int BPF_PROG(fo_exit, struct task_struct *p)
 }
 
 /*
+ * The packet path's clock (fo_now_packet_cfg): jiffies * tick + clock_off must never be ahead of
+ * CLOCK_MONOTONIC, or a flow's first_ns would be in the future. With jiffies J read before the
+ * precise time T, J's tick began at most one tick before T, so T - (J + 1) * tick puts every
+ * later stamp at or behind the tick that started it: the coarse clock's lag, no more (a stale J
+ * or a preemption between the reads only delays the stamps). The smallest of a few tries has
+ * the least of that delay.
+ */
+SEC("syscall")
+int fo_clock(struct clock_args *args)
+{
+	struct fo_config *cfg = config_get();
+	__u64 tick = args->tick_ns, off = ~0ULL, j, t;
+	int i;
+
+	if (!cfg || !tick)
+		return 0;
+	for (i = 0; i < 8; i++) {
+		j = bpf_jiffies64();
+		t = bpf_ktime_get_ns();
+		/* Unsigned: the jiffies count starts at -300 s (INITIAL_JIFFIES), so the offset can
+		 * be "negative"; the sums wrap the same way. */
+		t -= (j + 1) * tick;
+		if ((__s64)(t - off) < 0 || i == 0)
+			off = t;
+	}
+	cfg->clock_off = off;
+	cfg->tick_ns = tick; /* last: no program uses the clock before both are set */
+	return 0;
+}
+
+/*
  * The seed and reconciliation of the pid table: one walk over every process with the
  * open-coded task iterator, run with BPF_PROG_TEST_RUN at attach and by `procs --refresh`.
  * Sleepable, so the whole walk sits under the RCU read lock the iterator needs.

@@ -44,7 +44,7 @@ int fo_xdp(struct xdp_md *ctx)
 
 		fv = frag_flow(&p, why, 0, cookie, ctx->ingress_ifindex, &k, &fr);
 		if (fv) {
-			flow_count_frag(fv, 0, p.l3_len, fo_now_packet());
+			flow_count_frag(fv, 0, p.l3_len, fo_now_packet_cfg(cfg));
 			count_keyed(c, fv, bpf_xdp_get_buff_len(ctx));
 			policy_decide(fv, cfg);
 			if (fv->verdict & FO_ACT_DROP) {
@@ -69,7 +69,7 @@ int fo_xdp(struct xdp_md *ctx)
 	k.ifindex = ctx->ingress_ifindex;
 	/* Frags too, so a multi-buffer frame counts at its full size, as its skb will. */
 	len = bpf_xdp_get_buff_len(ctx);
-	now = fo_now_packet();
+	now = fo_now_packet_cfg(cfg);
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv || flow_reopened(fv, &p)) {
@@ -161,7 +161,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 	flow_key_fill(&k, &p, 0);
 	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
 	k.ifindex = skb->ifindex;
-	now = fo_now_packet();
+	now = fo_now_packet_cfg(cfg);
 	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -199,6 +200,37 @@ static int load_xdp(const char *pin_dir, const struct fo_limits *lim, char *err_
 	return err;
 }
 
+/* The kernel's TICK_NSEC, from its HZ; 0 when the config cannot say. */
+static __u32 tick_ns(void)
+{
+	char val[16];
+	long hz;
+
+	if (probe_kernel_config("CONFIG_HZ", val, sizeof(val)))
+		return 0;
+	hz = strtol(val, NULL, 10);
+	if (hz < 24 || hz > 10000)
+		return 0;
+	return (__u32)((1000000000L + hz / 2) / hz); /* TICK_NSEC: what jiffies advance by */
+}
+
+/* Sets fo_config's clock for the packet path from jiffies. Without it (no kernel config to
+ * read HZ from) the packet path keeps the coarse clock: slower, the same time. */
+static void clock_init(const char *pin_dir)
+{
+	struct clock_args args = { .tick_ns = tick_ns() };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	int fd;
+
+	if (!args.tick_ns)
+		return;
+	fd = pins_get(pin_dir, FO_PIN_CLOCK);
+	if (fd < 0)
+		return;
+	bpf_prog_test_run_opts(fd, &opts);
+	close(fd);
+}
+
 static int config_init(const char *pin_dir)
 {
 	struct fo_config cfg = { .policy_gen = 1, .version = FO_VERSION_STAMP };
@@ -211,6 +243,8 @@ static int config_init(const char *pin_dir)
 	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
 		err = -errno;
 	close(fd);
+	if (!err)
+		clock_init(pin_dir);
 	return err;
 }
 

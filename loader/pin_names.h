@@ -21,6 +21,7 @@
 #define FO_PIN_TC_INGRESS_XDP "fo_tc_ingress_xdp" /* the ingress companion of XDP */
 #define FO_PIN_XDP "fo_xdp"
 #define FO_PIN_SNAPSHOT "fo_snapshot"
+#define FO_PIN_CLOCK "fo_clock" /* sets the packet path's clock at the first load */
 #define FO_PIN_PREFIX "fo_"          /* every map and program pin */
 #define FO_PIN_LINK_PREFIX "link_" /* a tracing link: link_<program> */
 

@@ -175,13 +175,12 @@ static void check_tracepoints(const struct btf *vmlinux, struct missing *m)
 	tracing__destroy(skel);
 }
 
-/* 'y', 'm' or 'n' for CONFIG_OPT in the running kernel's config; 0 when it cannot be read. */
-static char kernel_config(const char *opt)
+int probe_kernel_config(const char *opt, char *val, size_t len)
 {
 	char path[300], line[256];
 	struct utsname u;
 	size_t olen = strlen(opt);
-	char val = 0;
+	int err = -ENOENT;
 	gzFile f;
 
 	f = gzopen("/proc/config.gz", "r");
@@ -190,16 +189,28 @@ static char kernel_config(const char *opt)
 		f = gzopen(path, "r"); /* gzopen reads plain files too */
 	}
 	if (!f)
-		return 0;
-	val = 'n';
+		return -ENODATA;
 	while (gzgets(f, line, sizeof(line))) {
 		if (!strncmp(line, opt, olen) && line[olen] == '=') {
-			val = line[olen + 1];
+			snprintf(val, len, "%s", line + olen + 1);
+			val[strcspn(val, "\n")] = 0;
+			err = 0;
 			break;
 		}
 	}
 	gzclose(f);
-	return val;
+	return err;
+}
+
+/* 'y', 'm' or 'n' for CONFIG_OPT in the running kernel's config; 0 when it cannot be read. */
+static char kernel_config(const char *opt)
+{
+	char val[8];
+	int err = probe_kernel_config(opt, val, sizeof(val));
+
+	if (err == -ENODATA)
+		return 0;
+	return err ? 'n' : val[0];
 }
 
 /* Whether a module file for MOD is installed for the running kernel; -1 when unknown. */

@@ -42,4 +42,8 @@ bool probe_hook_disabled(const char *tp);
 /* The part of probe_kernel that reads kernel BTF only: kfuncs, tracepoints, tc. */
 int probe_btf(const struct btf *vmlinux, char *msg, size_t len);
 
+/* CONFIG_OPT's value in the running kernel's config (/proc/config.gz, /boot/config-RELEASE)
+ * into VAL: 0, -ENOENT when the config does not set it, -ENODATA when there is no config. */
+int probe_kernel_config(const char *opt, char *val, size_t len);
+
 #endif
