@@ -98,6 +98,120 @@ static __always_inline __u32 lo_segment(struct __sk_buff *skb, const struct pkt_
 	return 0;
 }
 
+/*
+ * A flow first seen, or a TCP tuple reopened by a SYN: its owner resolved and its entry made or
+ * restarted. Returns 0 when the entry is there now (the caller looks it up), -1 when none could
+ * be made (counted here). A global function, verified once on its own rather than inlined into
+ * every path of the packet program: the owner's resolution (ICMP quotes, socket lookups, the
+ * FIB) was most of a load's verification, and its code stays out of the packet path's lines.
+ */
+#define FO_OPEN_EGRESS 1
+#define FO_OPEN_REOPEN 2
+
+__noinline int flow_open(struct __sk_buff *skb, struct flow_key *k, struct pkt_info *p,
+			 int how, __u64 now)
+{
+	int egress = how & FO_OPEN_EGRESS;
+	struct fo_counters *c = counters_get();
+	struct resolved r = {};
+	struct flow_value *fv = NULL;
+
+	if (!skb || !k || !p)
+		return -1; /* the verifier's due: a global function's pointers may be NULL */
+	if (p->quoted)
+		owner_related((void *)(long)skb->data, (void *)(long)skb->data_end, p, k, egress, &r);
+	if (r.source == FO_SRC_NONE) {
+		/* Not an ICMP error about a flow with an owner: the packet's own. */
+		if (egress)
+			owner_egress(skb, k, &r);
+		else
+			owner_ingress_new(skb, k, p, &r);
+	}
+	if (r.source != FO_SRC_NONE)
+		owner_refresh(&r.owner);
+	if (how & FO_OPEN_REOPEN)
+		fv = bpf_map_lookup_elem(&fo_flows, k);
+	fv = fv ? flow_restart(k, fv, &r, now, c) : flow_create(k, &r, now, c);
+	if (fv)
+		return 0;
+	if (c)
+		c->v[r.source ? FO_STAT_ATTRIBUTED : FO_STAT_UNATTRIBUTED]++;
+	return -1;
+}
+
+/*
+ * A known flow's owner checked again: at egress against the packet's socket (every packet but a
+ * TCP socket's own, see tcp_own_flow), at ingress by a socket lookup once per owner TTL.
+ * Returns the reason when this packet has no owner though its flow has one (0 otherwise).
+ * Global, like flow_open.
+ */
+__noinline int flow_recheck(struct __sk_buff *skb, struct flow_key *k, struct pkt_info *p,
+			    struct flow_value *fv, int egress)
+{
+	struct fo_counters *c = counters_get();
+	struct fo_config *cfg = config_get();
+	struct resolved r = {};
+	int pkt_why = 0;
+	__u64 now, ttl;
+
+	if (!skb || !k || !p || !fv)
+		return 0;
+	/* the caller's clock and TTL (BPF calls take five arguments): the same tick */
+	now = fo_now_packet_cfg(cfg);
+	ttl = owner_ttl(cfg);
+	if (egress) {
+		/* The packet carries its socket: checking it costs one storage read, and catches a
+		 * socket handed to another process (fork, SCM_RIGHTS, accept) from its next packet. */
+		struct bpf_sock *sk = skb->sk;
+		struct bpf_sock *full = sk ? bpf_sk_fullsock(sk) : NULL;
+		int stale = fo_older_than(now, fv->owner_ns, ttl);
+		int changed = 0;
+
+		if (full) {
+			struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
+
+			if (!so || !so->owner.pid) {
+				/* The kernel's control sockets (TIME_WAIT ACKs and RSTs leave on
+				 * them) are raw and never owned. An ICMP error about a flow leaves
+				 * on one too, and is that flow's. */
+				if (fv->source != FO_SRC_RELATED)
+					pkt_why = full->type == SOCK_RAW_FO ? FO_WHY_KERNEL
+									    : FO_WHY_NO_OWNER;
+			} else if (so->owner.pid != fv->owner.pid ||
+				   so->owner.start_ns != fv->owner.start_ns ||
+				   (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
+				    !(so->flags & FO_SOCK_SNAPSHOT))) {
+				owner_from_sock(full, FO_SRC_SOCKET, &r);
+				owner_refresh(&r.owner);
+				flow_update_owner(k, fv, &r, now, c);
+				changed = 1;
+			}
+		} else if (!sk) {
+			/* On a known flow, yet sent by no socket: a kernel reply (RST for a socket
+			 * that is gone) or a forwarded packet. The flow keeps its owner, as conntrack
+			 * keeps its entry; the packet itself is counted as unattributed. */
+			pkt_why = skb->ingress_ifindex ? FO_WHY_FORWARDED : FO_WHY_KERNEL;
+		} else if (sk->state == TCP_TIME_WAIT_FO) {
+			pkt_why = FO_WHY_KERNEL; /* the kernel acks for a socket its owner closed */
+		}
+		if (!changed && stale)
+			flow_refresh_owner(fv, now);
+	} else if ((p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) && !p->icmp_echo &&
+		   !(fv->source == FO_SRC_NONE && fv->reason == FO_WHY_FORWARDED)) {
+		/* Ingress has no socket on the packet: look again now and then, so a socket
+		 * that changed hands, or appeared, is seen without a lookup per packet. A
+		 * forwarded flow stays forwarded: a listener on its port is not its owner. */
+		owner_lookup(skb, k, &r);
+		if (r.source != FO_SRC_NONE)
+			owner_refresh(&r.owner);
+		flow_update_owner(k, fv, &r, now, c);
+	} else {
+		/* Echo replies and other socketless protocols: the owner stays, its name may not. */
+		flow_refresh_owner(fv, now);
+	}
+	return pkt_why;
+}
+
 static __always_inline int classify(struct __sk_buff *skb, int egress)
 {
 	void *data = (void *)(long)skb->data;
@@ -106,7 +220,6 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	struct fo_config *cfg = config_get();
 	struct pkt_info p = {};
 	struct flow_key k = {};
-	struct resolved r = {};
 	struct flow_value *fv;
 	__u64 now, ttl;
 	int why, pkt_why = 0; /* a packet with no owner on a flow that has one */
@@ -139,82 +252,23 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
 	k.ifindex = skb->ifindex;
 	now = fo_now_packet_cfg(cfg);
-	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
+	ttl = owner_ttl(cfg);
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv || flow_reopened(fv, &p)) {
-		if (p.quoted)
-			owner_related(data, data_end, &p, &k, egress, &r);
-		if (r.source == FO_SRC_NONE) {
-			/* Not an ICMP error about a flow with an owner: the packet's own. */
-			if (egress)
-				owner_egress(skb, &k, &r);
-			else
-				owner_ingress_new(skb, &k, &p, &r);
-		}
-		if (r.source != FO_SRC_NONE)
-			owner_refresh(&r.owner);
-		fv = fv ? flow_restart(&k, fv, &r, now, c) : flow_create(&k, &r, now, c);
-		if (!fv) {
-			if (c)
-				c->v[r.source ? FO_STAT_ATTRIBUTED : FO_STAT_UNATTRIBUTED]++;
+		if (flow_open(skb, &k, &p, (egress ? FO_OPEN_EGRESS : 0) | (fv ? FO_OPEN_REOPEN : 0),
+			      now))
 			return TC_ACT_OK;
-		}
-	} else if (egress && tcp_own_flow(skb, fv, &p, now, ttl)) {
-		/* A TCP socket whose flow is already its own needs no read per packet: its changes
-		 * of hands reach the flow from the tracing side at the claim (flow_follow_sock), before
-		 * or as the new user's first data goes out. Once per owner TTL it is read anyway,
-		 * which catches what that side cannot find (a flow seen on another device). */
-	} else if (egress) {
-		/* The packet carries its socket: checking it costs one storage read, and catches a
-		 * socket handed to another process (fork, SCM_RIGHTS, accept) from its next packet. */
-		struct bpf_sock *sk = skb->sk;
-		struct bpf_sock *full = sk ? bpf_sk_fullsock(sk) : NULL;
-		int stale = fo_older_than(now, fv->owner_ns, ttl);
-		int changed = 0;
-
-		if (full) {
-			struct sock_owner *so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
-
-			if (!so || !so->owner.pid) {
-				/* The kernel's control sockets (TIME_WAIT ACKs and RSTs leave on
-				 * them) are raw and never owned. An ICMP error about a flow leaves
-				 * on one too, and is that flow's. */
-				if (fv->source != FO_SRC_RELATED)
-					pkt_why = full->type == SOCK_RAW_FO ? FO_WHY_KERNEL
-									    : FO_WHY_NO_OWNER;
-			} else if (so->owner.pid != fv->owner.pid ||
-				   so->owner.start_ns != fv->owner.start_ns ||
-				   (fv->source != FO_SRC_SOCKET && !(so->flags & FO_SOCK_LISTENER) &&
-				    !(so->flags & FO_SOCK_SNAPSHOT))) {
-				owner_from_sock(full, FO_SRC_SOCKET, &r);
-				owner_refresh(&r.owner);
-				flow_update_owner(&k, fv, &r, now, c);
-				changed = 1;
-			}
-		} else if (!sk) {
-			/* On a known flow, yet sent by no socket: a kernel reply (RST for a socket
-			 * that is gone) or a forwarded packet. The flow keeps its owner, as conntrack
-			 * keeps its entry; the packet itself is counted as unattributed. */
-			pkt_why = skb->ingress_ifindex ? FO_WHY_FORWARDED : FO_WHY_KERNEL;
-		} else if (sk->state == TCP_TIME_WAIT_FO) {
-			pkt_why = FO_WHY_KERNEL; /* the kernel acks for a socket its owner closed */
-		}
-		if (!changed && stale)
-			flow_refresh_owner(fv, now);
-	} else if (!p.icmp_echo && fo_older_than(now, fv->owner_ns, ttl) &&
-		   (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&
-		   !(fv->source == FO_SRC_NONE && fv->reason == FO_WHY_FORWARDED)) {
-		/* Ingress has no socket on the packet: look again now and then, so a socket
-		 * that changed hands, or appeared, is seen without a lookup per packet. A
-		 * forwarded flow stays forwarded: a listener on its port is not its owner. */
-		owner_lookup(skb, &k, &r);
-		if (r.source != FO_SRC_NONE)
-			owner_refresh(&r.owner);
-		flow_update_owner(&k, fv, &r, now, c);
-	} else if (fo_older_than(now, fv->owner_ns, ttl)) {
-		/* Echo replies and other socketless protocols: the owner stays, its name may not. */
-		flow_refresh_owner(fv, now);
+		fv = bpf_map_lookup_elem(&fo_flows, &k);
+		if (!fv)
+			return TC_ACT_OK;
+	} else if (egress ? !tcp_own_flow(skb, fv, &p, now, ttl)
+			  : fo_older_than(now, fv->owner_ns, ttl)) {
+		/* A TCP socket's own flow needs no check per packet: its changes of hands reach
+		 * the flow from the tracing side at the claim (flow_follow_sock), before or as the
+		 * new user's first data goes out. Once per owner TTL it is checked anyway, which
+		 * catches what that side cannot find (a flow seen on another device). */
+		pkt_why = flow_recheck(skb, &k, &p, fv, egress);
 	}
 
 	l3len = l3_bytes(skb->len, &p);

@@ -7,6 +7,12 @@
 
 #define FO_OWNER_TTL_NS_DEFAULT (1000ULL * 1000 * 1000)
 
+/* How long a known flow's owner stands before it is looked up again, in ns. */
+static __always_inline __u64 owner_ttl(const struct fo_config *cfg)
+{
+	return cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
+}
+
 static __always_inline void event_emit(__u32 type, const struct flow_key *k,
 				       const struct flow_value *fv, struct fo_counters *c)
 {

@@ -177,24 +177,17 @@ static __always_inline __u32 policy_match_owner(const struct owner *o, __u32 gen
 	return m.rank;
 }
 
-/* Re-decide FV's verdict if the policy changed since it was cached. One compare otherwise. */
-static __always_inline void policy_decide(struct flow_value *fv, const struct fo_config *cfg)
+/* FV's verdict under policy generation GEN. */
+static __always_inline void policy_redecide_inline(struct flow_value *fv, __u32 gen)
 {
 	struct policy_verdict v = {};
-	__u32 gen;
 
-	if (!cfg)
-		return;
-	/* One read of the generation: it names both the decision's age and the bank in force. */
-	gen = *(volatile const __u32 *)&cfg->policy_gen;
-	if (fv->policy_gen == gen)
-		return;
 	fv->policy_gen = gen;
 	fv->verdict = 0;
 	fv->rule_id = 0;
 	fv->mark = 0;
 	fv->priority = 0;
-	if (!cfg->nr_rules || fv->source == FO_SRC_NONE)
+	if (fv->source == FO_SRC_NONE)
 		return;
 	if (!policy_match_owner(&fv->owner, gen, false, &v))
 		return;
@@ -203,6 +196,46 @@ static __always_inline void policy_decide(struct flow_value *fv, const struct fo
 	fv->mark = v.mark;
 	fv->mark_mask = v.mark_mask;
 	fv->priority = v.priority;
+}
+
+#ifndef FO_POLICY_INLINE
+/*
+ * The same as a global function: the verifier checks it once, on its own, instead of at every
+ * place the tc program may decide (its cgroup walk and rule loop were a large part of a load's
+ * verification), and its code stays out of the packet path's lines. The XDP object inlines it
+ * (FO_POLICY_INLINE): its frame and this one's would not fit the 512-byte stack together.
+ */
+__noinline int policy_redecide(struct flow_value *fv, __u32 gen)
+{
+	if (fv) /* the verifier's due: a global function's pointer may be NULL */
+		policy_redecide_inline(fv, gen);
+	return 0;
+}
+#else
+#define policy_redecide(fv, gen) policy_redecide_inline(fv, gen)
+#endif
+
+/* Re-decide FV's verdict if the policy changed since it was cached. One compare otherwise. */
+static __always_inline void policy_decide(struct flow_value *fv, const struct fo_config *cfg)
+{
+	__u32 gen;
+
+	if (!cfg)
+		return;
+	/* One read of the generation: it names both the decision's age and the bank in force. */
+	gen = *(volatile const __u32 *)&cfg->policy_gen;
+	if (fv->policy_gen == gen)
+		return;
+	if (!cfg->nr_rules) {
+		/* no rules: nothing to match, the verdict is none */
+		fv->policy_gen = gen;
+		fv->verdict = 0;
+		fv->rule_id = 0;
+		fv->mark = 0;
+		fv->priority = 0;
+		return;
+	}
+	policy_redecide(fv, gen);
 }
 
 /*

@@ -3,6 +3,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#define FO_POLICY_INLINE /* see policy_redecide */
 #include "flow.bpf.h"
 #include "policy.bpf.h"
 
@@ -162,7 +163,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
 	k.ifindex = skb->ifindex;
 	now = fo_now_packet_cfg(cfg);
-	ttl = cfg && cfg->owner_ttl_ms ? cfg->owner_ttl_ms * 1000000ULL : FO_OWNER_TTL_NS_DEFAULT;
+	ttl = owner_ttl(cfg);
 
 	fv = bpf_map_lookup_elem(&fo_flows, &k);
 	if (!fv) {

@@ -22,7 +22,9 @@ udp_flows() { # COUNT [PORT]
 # What an older flowowner leaves behind: the same pins, another layout stamp (version 1).
 load_and_restamp() {
 	fo -n "$NS_A" attach veth0 || return 1
-	bpftool map update pinned "$PIN/fo_config" key 0 0 0 0 value 1 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 ||
+	# struct fo_config: policy_gen, nr_rules, owner_ttl_ms, version, tick_ns, pad, clock_off
+	bpftool map update pinned "$PIN/fo_config" key 0 0 0 0 \
+		value 1 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ||
 		fail "rewrite the stamp"
 }
 
