@@ -291,7 +291,7 @@ struct fo_config {
 	__u32 nr_rules;
 	__u32 owner_ttl_ms; /* ingress re-resolves a known flow's owner after this */
 	__u32 version;      /* FO_VERSION_STAMP of the tool that created the pins */
-	/* The packet path's clock (fo_now_packet): jiffies * tick_ns + clock_off is CLOCK_MONOTONIC
+	/* The packet path's clock (fo_now_packet_cfg): jiffies * tick_ns + clock_off is CLOCK_MONOTONIC
 	 * at the last tick, as the coarse clock is. Set once by fo_clock at the first load;
 	 * tick_ns 0 (the kernel's HZ unknown) keeps the coarse clock. */
 	__u32 tick_ns;

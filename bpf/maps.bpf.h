@@ -115,7 +115,6 @@ static __always_inline __u64 fo_now_packet_cfg(const struct fo_config *cfg)
 		return bpf_jiffies64() * cfg->tick_ns + cfg->clock_off;
 	return bpf_ktime_get_coarse_ns();
 }
-#define fo_now_packet() bpf_ktime_get_coarse_ns()
 #define fo_now() bpf_ktime_get_ns()
 
 /* Whether a stamp taken at THEN is older than TTL ns at NOW. Signed: a precise stamp from

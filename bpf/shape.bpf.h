@@ -54,8 +54,8 @@ static __always_inline int shape_admit(const struct flow_key *k, struct flow_val
 	}
 	if ((fv->verdict & FO_ACT_RATE) && s->rate) {
 		__u64 *vt = dir == FO_DIR_EGRESS ? &s->vt[1] : &s->vt[0];
-		/* The coarse clock: a jiffy is small beside the bucket's depth (burst_ns). */
-		__u64 now = fo_now_packet();
+		/* The packet clock: a jiffy is small beside the bucket's depth (burst_ns). */
+		__u64 now = fo_now_packet_cfg(config_get());
 		__u64 cost = (__u64)len * s->ns_per_byte >> FO_COST_SHIFT;
 		__u64 floor = now - s->burst_ns;
 		__u64 old;
