@@ -59,6 +59,32 @@ static __always_inline int tcp_own_flow(struct __sk_buff *skb, const struct flow
 	return sk->sk_type == SOCK_STREAM_FO;
 }
 
+/*
+ * Whether an egress packet of a known flow leaves with the flow's owner, within the owner TTL:
+ * a TCP socket's own flow at once (tcp_own_flow), any other socket by its stored owner. Inline,
+ * the storage read and the compare only: anything else (another owner, no socket, a TTL run
+ * out) is flow_recheck's, out of line. UDP and ping send here on every packet.
+ */
+static __always_inline int egress_owner_same(struct __sk_buff *skb, const struct flow_value *fv,
+					     const struct pkt_info *p, __u64 now, __u64 ttl)
+{
+	struct bpf_sock *sk, *full;
+	struct sock_owner *so;
+
+	if (tcp_own_flow(skb, fv, p, now, ttl))
+		return 1;
+	if (fo_older_than(now, fv->owner_ns, ttl))
+		return 0;
+	sk = skb->sk;
+	full = sk ? bpf_sk_fullsock(sk) : NULL;
+	if (!full)
+		return 0;
+	so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
+	return so && so->owner.pid && so->owner.pid == fv->owner.pid &&
+	       so->owner.start_ns == fv->owner.start_ns &&
+	       (fv->source == FO_SRC_SOCKET || (so->flags & (FO_SOCK_LISTENER | FO_SOCK_SNAPSHOT)));
+}
+
 #define LOOPBACK_IFINDEX_FO 1 /* lo, in every namespace */
 #define FO_LO_TAG 0x464f4c4f     /* "FOLO" */
 
@@ -262,7 +288,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		fv = bpf_map_lookup_elem(&fo_flows, &k);
 		if (!fv)
 			return TC_ACT_OK;
-	} else if (egress ? !tcp_own_flow(skb, fv, &p, now, ttl)
+	} else if (egress ? !egress_owner_same(skb, fv, &p, now, ttl)
 			  : fo_older_than(now, fv->owner_ns, ttl)) {
 		/* A TCP socket's own flow needs no check per packet: its changes of hands reach
 		 * the flow from the tracing side at the claim (flow_follow_sock), before or as the
