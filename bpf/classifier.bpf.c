@@ -60,29 +60,35 @@ static __always_inline int tcp_own_flow(struct __sk_buff *skb, const struct flow
 }
 
 /*
- * Whether an egress packet of a known flow leaves with the flow's owner, within the owner TTL:
- * a TCP socket's own flow at once (tcp_own_flow), any other socket by its stored owner. Inline,
- * the storage read and the compare only: anything else (another owner, no socket, a TTL run
- * out) is flow_recheck's, out of line. UDP and ping send here on every packet.
+ * An egress packet of a known flow, within the owner TTL, checked inline where that is cheap: a
+ * TCP socket's own flow (tcp_own_flow), any other socket by its stored owner, and no socket at
+ * all (a forwarded packet, a kernel reply: the flow keeps its owner, the packet is counted as
+ * unattributed). Returns the packet's reason for having no owner (0: it has the flow's), or -1
+ * for flow_recheck, out of line: another owner, a TTL run out, a time-wait or request socket.
+ * Every UDP, ping, forwarded and kernel packet sent comes here.
  */
-static __always_inline int egress_owner_same(struct __sk_buff *skb, const struct flow_value *fv,
-					     const struct pkt_info *p, __u64 now, __u64 ttl)
+static __always_inline int egress_check(struct __sk_buff *skb, const struct flow_value *fv,
+					const struct pkt_info *p, __u64 now, __u64 ttl)
 {
 	struct bpf_sock *sk, *full;
 	struct sock_owner *so;
 
 	if (tcp_own_flow(skb, fv, p, now, ttl))
-		return 1;
+		return 0;
 	if (fo_older_than(now, fv->owner_ns, ttl))
-		return 0;
+		return -1;
 	sk = skb->sk;
-	full = sk ? bpf_sk_fullsock(sk) : NULL;
+	if (!sk)
+		return skb->ingress_ifindex ? FO_WHY_FORWARDED : FO_WHY_KERNEL;
+	full = bpf_sk_fullsock(sk);
 	if (!full)
-		return 0;
+		return -1;
 	so = bpf_sk_storage_get(&fo_socks, full, 0, 0);
-	return so && so->owner.pid && so->owner.pid == fv->owner.pid &&
-	       so->owner.start_ns == fv->owner.start_ns &&
-	       (fv->source == FO_SRC_SOCKET || (so->flags & (FO_SOCK_LISTENER | FO_SOCK_SNAPSHOT)));
+	if (so && so->owner.pid && so->owner.pid == fv->owner.pid &&
+	    so->owner.start_ns == fv->owner.start_ns &&
+	    (fv->source == FO_SRC_SOCKET || (so->flags & (FO_SOCK_LISTENER | FO_SOCK_SNAPSHOT))))
+		return 0;
+	return -1;
 }
 
 #define LOOPBACK_IFINDEX_FO 1 /* lo, in every namespace */
@@ -288,12 +294,16 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		fv = bpf_map_lookup_elem(&fo_flows, &k);
 		if (!fv)
 			return TC_ACT_OK;
-	} else if (egress ? !egress_owner_same(skb, fv, &p, now, ttl)
-			  : fo_older_than(now, fv->owner_ns, ttl)) {
+	} else if (egress) {
 		/* A TCP socket's own flow needs no check per packet: its changes of hands reach
 		 * the flow from the tracing side at the claim (flow_follow_sock), before or as the
 		 * new user's first data goes out. Once per owner TTL it is checked anyway, which
 		 * catches what that side cannot find (a flow seen on another device). */
+		pkt_why = egress_check(skb, fv, &p, now, ttl);
+		if (pkt_why < 0)
+			pkt_why = flow_recheck(skb, &k, &p, fv, egress);
+	} else if (fo_older_than(now, fv->owner_ns, ttl)) {
+		/* Ingress has no socket on the packet: its owner is looked up again once per TTL. */
 		pkt_why = flow_recheck(skb, &k, &p, fv, egress);
 	}
 
