@@ -46,7 +46,7 @@ done
 command -v nginx >/dev/null && command -v wrk >/dev/null ||
 	{ echo "ab.sh: nginx or wrk missing (make deps)" >&2; exit 1; }
 [ -x "$OUT/bench/statsfd" ] || { echo "ab.sh: $OUT/bench/statsfd missing (make bench builds it)" >&2; exit 1; }
-mkdir -p "$RES/www" "$RES/tmp"
+mkdir -p "$RES"
 
 ip netns add "$NS_A" && ip netns add "$NS_B" &&
 	ip link add veth0 netns "$NS_A" type veth peer name veth0 netns "$NS_B" &&
@@ -62,25 +62,9 @@ done
 in_a sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 in_a sysctl -qw net.ipv4.tcp_tw_reuse=1
 
-head -c 2048 /dev/zero | tr '\0' x >"$RES/www/index.html"
-cat >"$RES/nginx.conf" <<-CONF
-user root;
-worker_processes 1;
-daemon off;
-pid $RES/nginx.pid;
-error_log $RES/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	keepalive_requests 100;
-	client_body_temp_path $RES/tmp;
-	proxy_temp_path $RES/tmp;
-	fastcgi_temp_path $RES/tmp;
-	uwsgi_temp_path $RES/tmp;
-	scgi_temp_path $RES/tmp;
-	server { listen $IP_B:8080; root $RES/www; }
-}
-CONF
+# shellcheck source=bench/nginx.sh
+source "$(dirname "$0")/nginx.sh"
+nginx_conf "$RES" "$IP_B" || { echo "ab.sh: cannot write $RES/nginx.conf" >&2; exit 1; }
 nsenter --net="/run/netns/$NS_B" nginx -p "$RES" -c "$RES/nginx.conf" &
 NGINX=$!
 t=50

@@ -53,6 +53,8 @@ want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The user-space listing figures (flows/metrics at 60k-250k flows vs conntrack -L).
 source "$(dirname "$0")/userspace.sh"
+# The web server of fig_http.
+source "$(dirname "$0")/nginx.sh"
 
 cleanup() {
 	local p
@@ -274,30 +276,7 @@ fig_http() {
 	command -v nginx >/dev/null && command -v wrk >/dev/null ||
 		{ log "http: nginx or wrk missing (make deps): row skipped"; return; }
 	local dir="$RES/nginx" srv r mode cond conds req secs e0 e1 j0 j1
-	mkdir -p "$dir/www" "$dir/tmp"
-	head -c 2048 /dev/zero | tr '\0' 'x' >"$dir/www/index.html"
-	cat >"$dir/nginx.conf" <<-CONF
-	user root;
-	worker_processes 1;
-	daemon off;
-	pid $dir/nginx.pid;
-	error_log $dir/error.log;
-	events { worker_connections 1024; }
-	http {
-		access_log off;
-		keepalive_requests 100;
-		keepalive_timeout 60s;
-		client_body_temp_path $dir/tmp;
-		proxy_temp_path $dir/tmp;
-		fastcgi_temp_path $dir/tmp;
-		uwsgi_temp_path $dir/tmp;
-		scgi_temp_path $dir/tmp;
-		server {
-			listen $IP4_B:8080;
-			root $dir/www;
-		}
-	}
-	CONF
+	nginx_conf "$dir" "$IP4_B" || { log "http: cannot write $dir/nginx.conf"; return; }
 	log "http: nginx + wrk, ${HTTP_SECS}s x $HTTP_ROUNDS rounds x {off,empty,on} x {keepalive,close}, then bpf_stats"
 	# Every closed connection would leave a TIME_WAIT socket for 60 s, mostly in a (wrk closes
 	# first): tens of thousands of them per round, until connect() finds no free port and a
