@@ -147,6 +147,7 @@ __noinline int flow_open(struct __sk_buff *skb, struct flow_key *k, struct pkt_i
 	struct fo_counters *c = counters_get();
 	struct resolved r = {};
 	struct flow_value *fv = NULL;
+	int err;
 
 	if (!skb || !k || !p)
 		return -1; /* the verifier's due: a global function's pointers may be NULL */
@@ -163,8 +164,8 @@ __noinline int flow_open(struct __sk_buff *skb, struct flow_key *k, struct pkt_i
 		owner_refresh(&r.owner);
 	if (how & FO_OPEN_REOPEN)
 		fv = bpf_map_lookup_elem(&fo_flows, k);
-	fv = fv ? flow_restart(k, fv, &r, now, c) : flow_create(k, &r, now, c);
-	if (fv)
+	err = fv ? flow_reinit(k, fv, &r, now, c) : flow_insert(k, &r, now, c);
+	if (!err)
 		return 0;
 	if (c)
 		c->v[r.source ? FO_STAT_ATTRIBUTED : FO_STAT_UNATTRIBUTED]++;

@@ -199,31 +199,40 @@ static __always_inline void count_keyed(struct fo_counters *c, const struct flow
 	}
 }
 
-/* Insert a new flow owned per R. Returns the entry in the map, or NULL if it could not be made. */
-static __always_inline struct flow_value *flow_create(const struct flow_key *k,
-						      const struct resolved *r, __u64 now,
-						      struct fo_counters *c)
+/* Insert a new flow owned per R. Returns 0 when the entry is in the map (ours, or another CPU's
+ * that won the race), -1 if it could not be made. FLOW_START is made from the value inserted,
+ * which is what the entry holds: no lookup here, the caller makes the one it needs. */
+static __always_inline int flow_insert(const struct flow_key *k, const struct resolved *r,
+				       __u64 now, struct fo_counters *c)
 {
 	struct flow_value nv = {};
-	struct flow_value *fv;
 	long err;
 
 	flow_init(&nv, r, now);
 	/* Counters start at zero and are added after insertion, so two CPUs racing to create
 	 * the same flow both count. */
 	err = bpf_map_update_elem(&fo_flows, k, &nv, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST */) {
+	if (err == -17 /* EEXIST */)
+		return 0;
+	if (err) {
 		if (c)
 			fo_count(&c->v[FO_STAT_MAP_FULL], 1);
+		return -1;
+	}
+	if (c)
+		fo_count(&c->v[FO_STAT_FLOWS_NEW], 1);
+	event_emit(FO_EV_FLOW_START, k, &nv, c);
+	return 0;
+}
+
+/* The same, returning the entry in the map, or NULL if it could not be made. */
+static __always_inline struct flow_value *flow_create(const struct flow_key *k,
+						      const struct resolved *r, __u64 now,
+						      struct fo_counters *c)
+{
+	if (flow_insert(k, r, now, c))
 		return NULL;
-	}
-	fv = bpf_map_lookup_elem(&fo_flows, k);
-	if (fv && !err) {
-		if (c)
-			fo_count(&c->v[FO_STAT_FLOWS_NEW], 1);
-		event_emit(FO_EV_FLOW_START, k, fv, c);
-	}
-	return fv;
+	return bpf_map_lookup_elem(&fo_flows, k);
 }
 
 /*
@@ -240,13 +249,11 @@ static __always_inline int flow_reopened(const struct flow_value *fv, const stru
 /*
  * Start a new flow in a reopened flow's entry: its own flow_start (and the old one's flow_end,
  * if its close was not seen whole), counters from zero, the owner as R found it. The entry is
- * replaced whole, so no CPU sees half of each. Returns the new entry, or NULL.
+ * replaced whole, so no CPU sees half of each. Returns 0, or -1 when the entry is gone.
  * Not counted in flows_created: that counts table entries, so flow_evictions stays exact.
  */
-static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
-						       struct flow_value *fv,
-						       const struct resolved *r, __u64 now,
-						       struct fo_counters *c)
+static __always_inline int flow_reinit(const struct flow_key *k, struct flow_value *fv,
+				       const struct resolved *r, __u64 now, struct fo_counters *c)
 {
 	struct flow_value nv = {};
 
@@ -259,11 +266,20 @@ static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
 	}
 	flow_init(&nv, r, now);
 	if (bpf_map_update_elem(&fo_flows, k, &nv, BPF_EXIST))
+		return -1;
+	event_emit(FO_EV_FLOW_START, k, &nv, c);
+	return 0;
+}
+
+/* The same, returning the new entry, or NULL. */
+static __always_inline struct flow_value *flow_restart(const struct flow_key *k,
+						       struct flow_value *fv,
+						       const struct resolved *r, __u64 now,
+						       struct fo_counters *c)
+{
+	if (flow_reinit(k, fv, r, now, c))
 		return NULL;
-	fv = bpf_map_lookup_elem(&fo_flows, k);
-	if (fv)
-		event_emit(FO_EV_FLOW_START, k, fv, c);
-	return fv;
+	return bpf_map_lookup_elem(&fo_flows, k);
 }
 
 /* The same owner under a new name, uid or cgroup (rename, exec, setuid, migration): later
