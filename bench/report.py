@@ -166,17 +166,24 @@ def http():
         return
     import json
     out.append("In-kernel time under the same load (kernel.bpf_stats_enabled=1, separate rounds, "
-               "floor and flowowner alternated; run_time_ns / run_cnt deltas over each wrk run):\n")
+               "the empty classifier, the per-flow floor and flowowner in rotating order; "
+               "run_time_ns / run_cnt deltas over each wrk run). The per-flow floor "
+               "(bench/floor.bpf.c) is flowowner's own parse and key, one lookup in a hash like "
+               "fo_flows and two atomic adds: what any design that counts per flow in a hash "
+               "pays before it knows an owner.\n")
     for mode, label in (("keepalive", "keep-alive"), ("close", "Connection: close")):
         floor_run, floor_req, tc_run, all_req, progs = {}, {}, {}, {}, {}
+        hash_run, hash_req, table_run, table_req = {}, {}, {}, {}
         for x in st:
             if x["mode"] != mode or int(x.get("errors") or 0):
                 continue
             q, req = x["round"], float(x["requests"])
-            if x["cond"] == "empty":
-                ns, cnt = float(x["empty_ns"]), float(x["empty_cnt"])
-                floor_run[q] = ratio(ns, cnt)
-                floor_req[q] = ratio(ns, req)
+            if x["cond"] in ("empty", "floor", "table"):
+                ns, cnt = float(x["base_ns"]), float(x["base_cnt"])
+                run, per = {"empty": (floor_run, floor_req), "floor": (hash_run, hash_req),
+                            "table": (table_run, table_req)}[x["cond"]]
+                run[q] = ratio(ns, cnt)
+                per[q] = ratio(ns, req)
                 continue
             d = json.loads(x["programs"])
             tns = sum(d.get(n, [0, 0])[0] for n in ("fo_tc_egress", "fo_tc_ingress"))
@@ -199,6 +206,21 @@ def http():
                    "<= 3.0x (target 2.0x) | %s |"
                    % (med(list(all_req.values())), med(list(floor_req.values())), rqr,
                       bar("BPF ns/request, %s, vs empty" % label, rqr, 3.0, 2.0)))
+        for what, run in (("kernel-hash floor (flowowner's design)", hash_run),
+                          ("inline-table floor", table_run)):
+            hq = [q for q in run if q in floor_run]
+            if not hq:
+                continue
+            hr = med([run[q] / floor_run[q] for q in hq])
+            out.append("| %s: tc ns per run | %.1f | %.1f | %.2fx | the floor alone, against the "
+                       "same bar | %s |"
+                       % (what, med(list(run.values())), med(list(floor_run.values())), hr,
+                          "under it" if hr <= 2.0 else "over it"))
+        fq = [q for q in tc_run if q in hash_run]
+        if fq:
+            out.append("| flowowner over the kernel-hash floor, tc ns per run | %.1f | %.1f (floor) | "
+                       "%.2fx | | |" % (med(list(tc_run.values())), med(list(hash_run.values())),
+                                       med([tc_run[q] / hash_run[q] for q in fq])))
         out.append("\n| program | ns per run | runs per request | ns per request |")
         out.append("| --- | ---: | ---: | ---: |")
         for n in sorted(progs, key=lambda n: -med([v[2] for v in progs[n]])):

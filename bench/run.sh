@@ -37,6 +37,7 @@ NS_A="fob${ID}a"
 NS_B="fob${ID}b"
 PIN="/sys/fs/bpf/fo-bench-${ID}"
 EMPTY_PIN="/sys/fs/bpf/fo-bench-${ID}-empty"
+FLOOR_DIR="/sys/fs/bpf/fo-bench-${ID}-floor" # bench/floor.bpf.c's programs, by name
 IP4_A="10.254.$((ID % 250)).1"
 IP4_B="10.254.$((ID % 250)).2"
 IP6_A="fd00:fe:$(printf %x $((ID % 65536)))::1"
@@ -57,13 +58,14 @@ source "$(dirname "$0")/userspace.sh"
 source "$(dirname "$0")/nginx.sh"
 
 cleanup() {
-	local p
+	local p pin
 	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
 	[ -n "$_stats_saved" ] && sysctl -qw kernel.bpf_stats_enabled="$_stats_saved"
 	[ -d "$PIN" ] && fo unload >/dev/null 2>&1
 	[ -d "$PIN" ] && rm -rf "$PIN"
 	rm -f "$EMPTY_PIN"
+	rm -rf "$FLOOR_DIR"
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	userspace_cleanup
@@ -179,13 +181,23 @@ fig_classifier() {
 # The floor in the four places flowowner goes: one empty direct-action classifier (one program,
 # so bpf_stats sum its four places) on both directions of both ends.
 empty_on() {
-	local ns
 	[ -e "$EMPTY_PIN" ] || "$BIN/emptytc" "$EMPTY_PIN" || return 1
+	pinned_on "$EMPTY_PIN" "$EMPTY_PIN"
+}
+# The floors of per-flow designs (bench/floor.bpf.c: flowowner's parse and key, then one lookup
+# in a hash like fo_flows, or a table walked inline; two adds) in the same four places.
+floor_on() { # floor|table
+	[ -d "$FLOOR_DIR" ] || { mkdir -p "$FLOOR_DIR" && "$BIN/floortc" "$BIN/floor.bpf.o" "$FLOOR_DIR"; } ||
+		return 1
+	pinned_on "$FLOOR_DIR/fo_bench_$1_in" "$FLOOR_DIR/fo_bench_$1_out"
+}
+pinned_on() { # INGRESS_PIN EGRESS_PIN
+	local ns
 	for ns in "$NS_A" "$NS_B"; do
 		# nsenter, not tc -n: tc -n remounts /sys, and the pin would vanish.
 		nsenter --net="/run/netns/$ns" tc qdisc add dev veth0 clsact &&
-			nsenter --net="/run/netns/$ns" tc filter add dev veth0 ingress bpf object-pinned "$EMPTY_PIN" da &&
-			nsenter --net="/run/netns/$ns" tc filter add dev veth0 egress bpf object-pinned "$EMPTY_PIN" da ||
+			nsenter --net="/run/netns/$ns" tc filter add dev veth0 ingress bpf object-pinned "$1" da &&
+			nsenter --net="/run/netns/$ns" tc filter add dev veth0 egress bpf object-pinned "$2" da ||
 			return 1
 	done
 }
@@ -194,12 +206,14 @@ empty_off() {
 	tc -n "$NS_B" qdisc del dev veth0 clsact 2>/dev/null
 	return 0
 }
-# Put the pair in condition off (nothing), empty (the floor) or on (flowowner on both ends).
-# Off is unloaded, not only detached: the tracing and cgroup hooks cost too, on every send.
-condition() { # off|empty|on
+# Put the pair in condition off (nothing), empty (the dispatch floor), floor or table (per-flow
+# designs' floors) or on (flowowner on both ends). Off is unloaded, not only detached: the
+# tracing and cgroup hooks cost too, on every send.
+condition() { # off|empty|floor|table|on
 	unload_all && empty_off || return 1
 	case $1 in
 	empty) empty_on ;;
+	floor | table) floor_on "$1" ;;
 	on) attach_both ;;
 	esac || return 1
 	settle
@@ -208,10 +222,20 @@ condition() { # off|empty|on
 # finish before a measured run starts, or it falls on whichever condition runs next.
 settle() { sleep "${BENCH_SETTLE:-1}"; }
 
-# "run_time_ns run_cnt" of the empty program, and of every flowowner program (per name too).
-empty_stats() {
-	bpftool prog show pinned "$EMPTY_PIN" -j |
-		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))'
+# "run_time_ns run_cnt" of the empty program, or the floor's two summed (0 0 before they are
+# loaded), and of every flowowner program (per name too).
+base_stats() { # empty|floor|table
+	local p pin
+	case $1 in
+	floor | table) p=("$FLOOR_DIR/fo_bench_$1_in" "$FLOOR_DIR/fo_bench_$1_out") ;;
+	*) p=("$EMPTY_PIN") ;;
+	esac
+	for pin in "${p[@]}"; do
+		[ -e "$pin" ] && bpftool prog show pinned "$pin" -j
+	done | /usr/bin/python3 -c '
+import json, sys
+d = [json.loads(l) for l in sys.stdin if l.strip()]
+print(sum(x.get("run_time_ns", 0) for x in d), sum(x.get("run_cnt", 0) for x in d))'
 }
 fo_stats_json() { fo -j status | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["cost"]["programs"]))'; }
 
@@ -277,7 +301,7 @@ fig_http() {
 		{ log "http: nginx or wrk missing (make deps): row skipped"; return; }
 	local dir="$RES/nginx" srv r mode cond conds req secs e0 e1 j0 j1
 	nginx_conf "$dir" "$IP4_B" || { log "http: cannot write $dir/nginx.conf"; return; }
-	log "http: nginx + wrk, ${HTTP_SECS}s x $HTTP_ROUNDS rounds x {off,empty,on} x {keepalive,close}, then bpf_stats"
+	log "http: nginx + wrk, ${HTTP_SECS}s x $HTTP_ROUNDS rounds x {off,empty,on} x {keepalive,close}, then bpf_stats over {empty,floor,table,on}"
 	# Every closed connection would leave a TIME_WAIT socket for 60 s, mostly in a (wrk closes
 	# first): tens of thousands of them per round, until connect() finds no free port and a
 	# run makes a few hundred requests instead of tens of thousands (seen: close/on 384 in
@@ -312,17 +336,20 @@ fig_http() {
 		done
 	done
 	stats_on
-	printf 'round\tmode\tcond\trequests\terrors\tempty_ns\tempty_cnt\tprograms\n' >"$RES/http_stats.tsv"
+	printf 'round\tmode\tcond\trequests\terrors\tbase_ns\tbase_cnt\tprograms\n' >"$RES/http_stats.tsv"
 	for r in $(seq 1 "$HTTP_ROUNDS"); do
-		if [ $((r % 2)) = 1 ]; then conds="empty on"; else conds="on empty"; fi
+		case $((r % 4)) in
+		1) conds="empty floor table on" ;; 2) conds="on empty floor table" ;;
+		3) conds="table on empty floor" ;; 0) conds="floor table on empty" ;;
+		esac
 		for cond in $conds; do
 			condition "$cond" || { log "http: $cond failed"; continue; }
 			for mode in keepalive close; do
-				read -r e0 e0c < <(empty_stats)
+				read -r e0 e0c < <(base_stats "$cond")
 				j0=$(fo_stats_json 2>/dev/null || echo '[]')
 				read -r req secs errs twa twb load cpu < <(wrk_once "stats-$r-$cond-$mode" $mode "$HTTP_SECS") ||
 					{ log "http: wrk failed"; continue; }
-				read -r e1 e1c < <(empty_stats)
+				read -r e1 e1c < <(base_stats "$cond")
 				j1=$(fo_stats_json 2>/dev/null || echo '[]')
 				# Program deltas by name, as JSON in one column: name -> [ns, runs].
 				d=$(/usr/bin/python3 -c '
