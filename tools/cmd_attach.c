@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/if_link.h>
 #include "attach.h"
 #include "cli.h"
@@ -12,9 +13,14 @@
 #include "pinset.h"
 #include "probe.h"
 
+/*
+ * A failed load. EPERM or EACCES is the missing privilege, unless root was refused: then it is
+ * the kernel's own verdict on a program (the verifier says EACCES), and MSG, which names the
+ * object and how to see the verifier's log, is the message.
+ */
 static int load_error(const struct cli *cli, int err, const char *msg)
 {
-	if (err == -EPERM || err == -EACCES)
+	if ((err == -EPERM || err == -EACCES) && (geteuid() != 0 || !msg || !*msg))
 		fo_warn("%s: permission denied (flowowner needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
 			cli->pin_dir);
 	else if (err == -ENOTSUP)
