@@ -228,7 +228,7 @@ __noinline int flow_recheck(struct __sk_buff *skb, struct flow_key *k, struct pk
 			pkt_why = FO_WHY_KERNEL; /* the kernel acks for a socket its owner closed */
 		}
 		if (!changed && stale)
-			flow_refresh_owner(fv, now);
+			flow_refresh_owner(k, fv, now, c);
 	} else if ((p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) && !p->icmp_echo &&
 		   !(fv->source == FO_SRC_NONE && fv->reason == FO_WHY_FORWARDED)) {
 		/* Ingress has no socket on the packet: look again now and then, so a socket
@@ -240,7 +240,7 @@ __noinline int flow_recheck(struct __sk_buff *skb, struct flow_key *k, struct pk
 		flow_update_owner(k, fv, &r, now, c);
 	} else {
 		/* Echo replies and other socketless protocols: the owner stays, its name may not. */
-		flow_refresh_owner(fv, now);
+		flow_refresh_owner(k, fv, now, c);
 	}
 	return pkt_why;
 }

@@ -57,7 +57,7 @@ static __always_inline void flow_init(struct flow_value *nv, const struct resolv
 	nv->reason = r->reason;
 	nv->first_ns = now;
 	nv->last_ns = now;
-	nv->owner_ns = now;
+	nv->owner_ns = r->pending ? 0 : now; /* 0: never resolved (struct resolved) */
 }
 
 /*
@@ -221,7 +221,8 @@ static __always_inline int flow_insert(const struct flow_key *k, const struct re
 	}
 	if (c)
 		fo_count(&c->v[FO_STAT_FLOWS_NEW], 1);
-	event_emit(FO_EV_FLOW_START, k, &nv, c);
+	if (!r->pending)
+		event_emit(FO_EV_FLOW_START, k, &nv, c);
 	return 0;
 }
 
@@ -267,7 +268,8 @@ static __always_inline int flow_reinit(const struct flow_key *k, struct flow_val
 	flow_init(&nv, r, now);
 	if (bpf_map_update_elem(&fo_flows, k, &nv, BPF_EXIST))
 		return -1;
-	event_emit(FO_EV_FLOW_START, k, &nv, c);
+	if (!r->pending)
+		event_emit(FO_EV_FLOW_START, k, &nv, c);
 	return 0;
 }
 
@@ -299,10 +301,13 @@ static __always_inline void flow_rename(struct flow_value *fv, const struct owne
 
 /* A known flow's owner, checked against the pid table now and then (owner TTL): one
  * lookup per flow per TTL, not per packet. */
-static __always_inline void flow_refresh_owner(struct flow_value *fv, __u64 now)
+static __always_inline void flow_refresh_owner(const struct flow_key *k, struct flow_value *fv,
+					       __u64 now, struct fo_counters *c)
 {
 	struct owner o;
 
+	if (!fv->owner_ns)
+		event_emit(FO_EV_FLOW_START, k, fv, c); /* a pending start, still unowned */
 	fv->owner_ns = now;
 	if (fv->source == FO_SRC_NONE)
 		return;
@@ -318,7 +323,23 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 					      const struct resolved *r, __u64 now,
 					      struct fo_counters *c)
 {
+	int first = !fv->owner_ns; /* made pending (struct resolved): its first owner */
+
 	fv->owner_ns = now;
+	if (first) {
+		/* Not an owner change: the flow had none yet. Its FLOW_START, held until now,
+		 * names the owner found (or the reason there is none). */
+		if (r->source != FO_SRC_NONE) {
+			fv->owner = r->owner;
+			fv->source = r->source;
+			fv->reason = FO_WHY_NONE;
+			fv->policy_gen = 0;
+		} else {
+			fv->reason = r->reason;
+		}
+		event_emit(FO_EV_FLOW_START, k, fv, c);
+		return;
+	}
 	if (r->source == FO_SRC_NONE) {
 		/* A socket that went away keeps the owner the flow had: it is not evidence of
 		 * another owner. */

@@ -16,6 +16,10 @@ struct resolved {
 	struct owner owner;
 	__u8 source; /* enum fo_source */
 	__u8 reason; /* enum fo_reason when source is NONE */
+	/* Not resolved yet, only provisionally unowned (XDP, which cannot read a socket's
+	 * owner): the flow is made with owner_ns 0 and its FLOW_START waits for the first
+	 * resolution (flow_update_owner), so that event carries the owner, as it does at tc. */
+	__u8 pending;
 };
 
 /* The owner a tracing program recorded on SK, and how trustworthy it is. */

@@ -14,9 +14,10 @@
  * XDP cannot read socket-local storage (bpf_sk_storage_get is not offered to it), so it
  * cannot name a socket's owner. It keeps the hot path: one flow lookup, the counters, the
  * cached verdict. A flow it has not seen yet is created ownerless with owner_ns = 0, which
- * asks the tc companion at ingress (fo_tc_ingress_xdp, below) to resolve its
- * owner on this same packet; the companion also applies a drop verdict to that first packet,
- * and the marks XDP cannot set. Everything after it is dropped here, before an skb exists.
+ * asks the tc companion at ingress (fo_tc_ingress_xdp, below) to resolve its owner on this
+ * same packet (the flow's FLOW_START waits for that owner: struct resolved); the companion
+ * also applies a drop verdict to that first packet, and the marks XDP cannot set. Everything
+ * after it is dropped here, before an skb exists.
  */
 SEC("xdp")
 int fo_xdp(struct xdp_md *ctx)
@@ -80,14 +81,15 @@ int fo_xdp(struct xdp_md *ctx)
 		/* An ICMP error about a flow with an owner needs no socket: it is owned here. */
 		if (p.quoted)
 			owner_related(data, data_end, &p, &k, 0, &r);
+		/* Otherwise the owner is the companion's to find, on this packet: the flow is made
+		 * "never resolved" (owner_ns 0) and its FLOW_START waits for that owner. */
+		r.pending = r.source == FO_SRC_NONE;
 		fv = fv ? flow_restart(&k, fv, &r, now, c) : flow_create(&k, &r, now, c);
 		if (!fv) {
 			if (c)
 				c->v[FO_STAT_UNATTRIBUTED]++;
 			return XDP_PASS;
 		}
-		if (fv->source == FO_SRC_NONE && fv->rx_packets == 0 && fv->tx_packets == 0)
-			fv->owner_ns = 0; /* "never resolved": the companion looks on this packet */
 	}
 
 	l3len = l3_bytes(len, &p);
@@ -175,7 +177,8 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 			return TC_ACT_OK;
 	} else if (!fv->owner_ns) {
 		/* Made by fo_xdp on this very packet, which it counted as unattributed: now that
-		 * the owner is known, move that one count to where it belongs. */
+		 * the owner is known (flow_update_owner: its first, no owner change, and the
+		 * flow's FLOW_START), move that one count to where it belongs. */
 		__u8 was = fv->reason;
 
 		resolve_ingress(skb, &k, &p, &r);

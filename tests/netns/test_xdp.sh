@@ -139,6 +139,35 @@ print(kv[0][1], kv[1][1])')
 	assert_eq "$(fo -j status | pyjson 'print(d["counters"]["unattributed_no_owner"])')" 0 "no_owner"
 }
 
+# A flow XDP sees first is ownerless until the tc companion names its owner on the same packet:
+# that is the flow's start, not an owner change. Its flow_start names the owner, as at tc.
+test_xdp_inbound_flow_starts_with_its_owner_and_no_owner_change() {
+	setup_pair || return 1
+	fo -n "$NS_B" attach veth0 --xdp 2>/dev/null || fail "attach --xdp" || return 1
+	bg nsenter --net="/run/netns/$NS_B" iperf3 -s -1 -B "$IP4_B" -p 5202
+	local srv=$BG_PID dir="/tmp/fo-xdp-$TEST_ID" watch_pid got
+	mkdir -p "$dir" && on_cleanup "rm -rf $dir"
+	wait_for listening "$NS_B" 5202 || fail "iperf3 server did not listen" || return 1
+	# The binary itself in the background, not the fo function's subshell: SIGINT ends it.
+	"$FO_BIN" --pin-dir "$PIN" -j -n "$NS_B" watch --timeout 10 > "$dir/watch" &
+	watch_pid=$!
+	on_cleanup "kill $watch_pid"
+	sleep 0.3
+	in_a iperf3 -c "$IP4_B" -p 5202 -t 1 -b 10M > /dev/null || fail "iperf3 client" || return 1
+	kill -INT "$watch_pid"; wait "$watch_pid"
+	# iperf3's control and data connections: two flows, each started once, by the server.
+	got=$(/usr/bin/python3 -c "
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+ours = [e for e in evs if e.get('proto') == 'tcp' and e.get('local_port') == 5202]
+starts = [e for e in ours if e['type'] == 'flow_start']
+print(len(starts), sorted(set((e['pid'], e['owner_source']) for e in starts)),
+      sum(e['type'] == 'owner_change' for e in ours))" "$dir/watch")
+	assert_eq "$got" "2 [($srv, 'listener')] 0" \
+		"flow_start events (count, owners) and owner_change events of the iperf3 flows" || return 1
+	assert_eq "$(fo -j status | pyjson "print(d['counters']['owner_changes'])")" 0 "owner_changes counter"
+}
+
 test_xdp_drop_blocks_one_process_while_another_receives() {
 	setup_pair || return 1
 	local dir="/tmp/fo-xdp-$TEST_ID" blocked i
