@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include "attach.h"
 #include "cli.h"
@@ -13,14 +16,28 @@
 #include "pinset.h"
 #include "probe.h"
 
+/* Whether this process holds what a load needs (CAP_SYS_ADMIN stands in for BPF and PERFMON). */
+static bool load_caps_held(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+#define HAS_CAP(c) (data[(c) / 32].effective & (1U << ((c) % 32)))
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return (HAS_CAP(CAP_BPF) || HAS_CAP(CAP_SYS_ADMIN)) && HAS_CAP(CAP_NET_ADMIN) &&
+	       (HAS_CAP(CAP_PERFMON) || HAS_CAP(CAP_SYS_ADMIN));
+#undef HAS_CAP
+}
+
 /*
- * A failed load. EPERM or EACCES is the missing privilege, unless root was refused: then it is
- * the kernel's own verdict on a program (the verifier says EACCES), and MSG, which names the
- * object and how to see the verifier's log, is the message.
+ * A failed load. EPERM or EACCES is the missing privilege, unless every capability a load needs
+ * is held: then it is the kernel's own verdict on a program (the verifier says EACCES), and
+ * MSG, which names the object and how to see the verifier's log, is the message.
  */
 static int load_error(const struct cli *cli, int err, const char *msg)
 {
-	if ((err == -EPERM || err == -EACCES) && (geteuid() != 0 || !msg || !*msg))
+	if ((err == -EPERM || err == -EACCES) && (!msg || !*msg || !load_caps_held()))
 		fo_warn("%s: permission denied (flowowner needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
 			cli->pin_dir);
 	else if (err == -ENOTSUP)

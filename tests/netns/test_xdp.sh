@@ -144,7 +144,7 @@ print(kv[0][1], kv[1][1])')
 test_xdp_inbound_flow_starts_with_its_owner_and_no_owner_change() {
 	setup_pair || return 1
 	fo -n "$NS_B" attach veth0 --xdp 2>/dev/null || fail "attach --xdp" || return 1
-	bg nsenter --net="/run/netns/$NS_B" iperf3 -s -1 -B "$IP4_B" -p 5202
+	bg nsenter --net="/run/netns/$NS_B" iperf3 -s -1 -B "$IP4_B" -p 5202 > /dev/null
 	local srv=$BG_PID dir="/tmp/fo-xdp-$TEST_ID" watch_pid got
 	mkdir -p "$dir" && on_cleanup "rm -rf $dir"
 	wait_for listening "$NS_B" 5202 || fail "iperf3 server did not listen" || return 1
