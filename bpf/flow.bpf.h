@@ -323,28 +323,18 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 					      const struct resolved *r, __u64 now,
 					      struct fo_counters *c)
 {
-	int first = !fv->owner_ns; /* made pending (struct resolved): its first owner */
+	/* Made pending (struct resolved, always ownerless): this is its first owner, not a
+	 * change, and the FLOW_START held until now names it (or the reason there is none). */
+	int first = !fv->owner_ns;
 
 	fv->owner_ns = now;
-	if (first) {
-		/* Not an owner change: the flow had none yet. Its FLOW_START, held until now,
-		 * names the owner found (or the reason there is none). */
-		if (r->source != FO_SRC_NONE) {
-			fv->owner = r->owner;
-			fv->source = r->source;
-			fv->reason = FO_WHY_NONE;
-			fv->policy_gen = 0;
-		} else {
-			fv->reason = r->reason;
-		}
-		event_emit(FO_EV_FLOW_START, k, fv, c);
-		return;
-	}
 	if (r->source == FO_SRC_NONE) {
 		/* A socket that went away keeps the owner the flow had: it is not evidence of
 		 * another owner. */
 		if (fv->source == FO_SRC_NONE)
 			fv->reason = r->reason;
+		if (first)
+			event_emit(FO_EV_FLOW_START, k, fv, c);
 		return;
 	}
 	if (fv->source != FO_SRC_NONE && fv->owner.pid == r->owner.pid &&
@@ -362,6 +352,10 @@ static __always_inline void flow_update_owner(const struct flow_key *k, struct f
 	fv->source = r->source;
 	fv->reason = FO_WHY_NONE;
 	fv->policy_gen = 0; /* the cached policy decision was for the old owner */
+	if (first) {
+		event_emit(FO_EV_FLOW_START, k, fv, c);
+		return;
+	}
 	if (c)
 		fo_count(&c->v[FO_STAT_OWNER_CHANGES], 1);
 	event_emit(FO_EV_OWNER_CHANGE, k, fv, c);
