@@ -32,9 +32,7 @@ static __always_inline int floor_count(struct __sk_buff *skb, int egress)
 
 	if (parse_frame(data, data_end, &p) != FO_WHY_NONE)
 		return 0; /* TC_ACT_OK */
-	flow_key_fill(&k, &p, egress);
-	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
-	k.ifindex = skb->ifindex;
+	flow_key_skb(&k, &p, egress, skb);
 	fv = bpf_map_lookup_elem(&floor_flows, &k);
 	if (!fv) {
 		struct flow_value nv = {};
@@ -109,9 +107,7 @@ static __always_inline int table_count(struct __sk_buff *skb, int egress)
 
 	if (parse_frame(data, data_end, &p) != FO_WHY_NONE)
 		return 0;
-	flow_key_fill(&k, &p, egress);
-	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
-	k.ifindex = skb->ifindex;
+	flow_key_skb(&k, &p, egress, skb);
 	h = w[0] ^ w[1] ^ w[2] ^ w[3] ^ w[4] ^ w[5] ^ w[6];
 	h *= 0x9E3779B97F4A7C15ULL;
 	idx = (__u32)(h >> 40) & (TABLE_BUCKETS - 1);

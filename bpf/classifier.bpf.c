@@ -281,9 +281,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		}
 	}
 
-	flow_key_fill(&k, &p, egress);
-	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
-	k.ifindex = skb->ifindex;
+	flow_key_skb(&k, &p, egress, skb);
 	now = fo_now_packet_cfg(cfg);
 	ttl = owner_ttl(cfg);
 

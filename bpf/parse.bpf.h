@@ -345,4 +345,14 @@ static __always_inline void flow_key_fill(struct flow_key *k, const struct pkt_i
 	}
 }
 
+/* The flow key of packet P as tc sees it on SKB: oriented for EGRESS, in the device's
+ * namespace and on its ifindex. */
+static __always_inline void flow_key_skb(struct flow_key *k, const struct pkt_info *p, int egress,
+					 struct __sk_buff *skb)
+{
+	flow_key_fill(k, p, egress);
+	k->netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
+	k->ifindex = skb->ifindex;
+}
+
 #endif

@@ -161,9 +161,7 @@ int fo_tc_ingress_xdp(struct __sk_buff *skb)
 		if (fr != 0)
 			return TC_ACT_OK;
 	}
-	flow_key_fill(&k, &p, 0);
-	k.netns_cookie = dev_netns_cookie(((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev);
-	k.ifindex = skb->ifindex;
+	flow_key_skb(&k, &p, 0, skb);
 	now = fo_now_packet_cfg(cfg);
 	ttl = owner_ttl(cfg);
 
