@@ -22,6 +22,13 @@ struct {
 	__type(value, struct flow_value);
 } floor_flows SEC(".maps");
 
+/* The count both floors make, as flowowner's flow_count does: two atomic adds. */
+static __always_inline void count_packet(__u64 *packets, __u64 *bytes, __u32 len)
+{
+	__sync_fetch_and_add(packets, 1);
+	__sync_fetch_and_add(bytes, len);
+}
+
 static __always_inline int floor_count(struct __sk_buff *skb, int egress)
 {
 	void *data = (void *)(long)skb->data;
@@ -42,13 +49,10 @@ static __always_inline int floor_count(struct __sk_buff *skb, int egress)
 		if (!fv)
 			return 0;
 	}
-	if (egress) {
-		__sync_fetch_and_add(&fv->tx_packets, 1);
-		__sync_fetch_and_add(&fv->tx_bytes, skb->len);
-	} else {
-		__sync_fetch_and_add(&fv->rx_packets, 1);
-		__sync_fetch_and_add(&fv->rx_bytes, skb->len);
-	}
+	if (egress)
+		count_packet(&fv->tx_packets, &fv->tx_bytes, skb->len);
+	else
+		count_packet(&fv->rx_packets, &fv->rx_bytes, skb->len);
 	return 0;
 }
 
@@ -133,13 +137,10 @@ static __always_inline int table_count(struct __sk_buff *skb, int egress)
 		if (!s)
 			return 0;
 	}
-	if (egress) {
-		__sync_fetch_and_add(&s->tx_packets, 1);
-		__sync_fetch_and_add(&s->tx_bytes, skb->len);
-	} else {
-		__sync_fetch_and_add(&s->rx_packets, 1);
-		__sync_fetch_and_add(&s->rx_bytes, skb->len);
-	}
+	if (egress)
+		count_packet(&s->tx_packets, &s->tx_bytes, skb->len);
+	else
+		count_packet(&s->rx_packets, &s->rx_bytes, skb->len);
 	return 0;
 }
 
